@@ -1,0 +1,51 @@
+"""The ``inbox`` notifier: messages members read inside the host application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from proforum.domain.identity import Member
+from proforum.domain.notification import InboxItem, Message
+from proforum.ports.context import AdapterContext
+from proforum.ports.notifier import RenderedMessage
+
+
+@attrs.frozen
+class InboxNotifier:
+    """Delivers a message by putting it in the recipient's in-app inbox.
+
+    Delivery is idempotent: delivering the same message id twice keeps one item,
+    so a relay that retries after a crash never shows a message twice.
+    """
+
+    context: AdapterContext = attrs.field(repr=False)
+    name: str = "inbox"
+
+    def deliver(self, message: Message, recipient: Member, rendered: RenderedMessage) -> None:
+        """Store ``message`` in ``recipient``'s inbox unless it is already there."""
+        with self.context.storage.unit_of_work() as uow:
+            if uow.inbox.get(message.id) is None:
+                uow.inbox.add(
+                    InboxItem(
+                        message_id=message.id,
+                        recipient_id=recipient.id,
+                        kind=message.kind,
+                        delivered_at=self.context.clock.now(),
+                        params=message.params,
+                    )
+                )
+            uow.commit()
+
+
+@attrs.frozen
+class InboxNotifierFactory:
+    """Registers :class:`InboxNotifier` under the name ``inbox``."""
+
+    name: str = "inbox"
+
+    def create(self, context: AdapterContext, options: Mapping[str, Any]) -> InboxNotifier:
+        """Build the notifier over the forum's own storage."""
+        return InboxNotifier(context)

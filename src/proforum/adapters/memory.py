@@ -1,0 +1,479 @@
+"""The memory storage backend (``memory://``): complete, transactional, for test suites.
+
+Transactions are serialisable: a unit of work holds the storage's lock from
+``__enter__`` to ``__exit__``, so concurrent threads see each other's changes
+only after commit, exactly as with a database running one writer at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from proforum.adapters.memory_tables import K, Table, TxTable, V
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MeetupId,
+    MemberId,
+    MessageId,
+    PostId,
+    ResponseId,
+    SurveyId,
+)
+from proforum.domain.community import Community, Membership
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Member
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, Meetup
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message
+from proforum.domain.survey import Participation, Response, Survey
+from proforum.errors import NicknameTaken, StorageError
+from proforum.ports.storage import (
+    ApplicationRepository,
+    CommentRepository,
+    CommitmentRepository,
+    CommunityRepository,
+    DrawRepository,
+    InboxRepository,
+    MeetupRepository,
+    MemberRepository,
+    MembershipRepository,
+    MessageRepository,
+    ParticipationRepository,
+    PostRepository,
+    ResponseRepository,
+    SurveyRepository,
+)
+
+MEMORY_SCHEMES = ("memory",)
+
+
+class _Tables:
+    """Every committed table of one memory storage."""
+
+    def __init__(self) -> None:
+        self.members: Table[MemberId, Member] = Table(
+            "member",
+            lambda m: m.id,
+            unique={"nickname": lambda m: m.nickname_key},
+            on_unique={"nickname": NicknameTaken},
+        )
+        self.communities: Table[CommunityId, Community] = Table(
+            "community", lambda c: c.id, unique={"slug": lambda c: c.slug}
+        )
+        self.memberships: Table[tuple[CommunityId, MemberId], Membership] = Table(
+            "membership",
+            lambda m: (m.community_id, m.member_id),
+            groups={"community": lambda m: m.community_id},
+        )
+        self.posts: Table[PostId, Post] = Table(
+            "post", lambda p: p.id, groups={"community": lambda p: p.community_id}
+        )
+        self.comments: Table[CommentId, Comment] = Table(
+            "comment", lambda c: c.id, groups={"post": lambda c: c.post_id}
+        )
+        self.meetups: Table[MeetupId, Meetup] = Table(
+            "meetup", lambda m: m.id, groups={"community": lambda m: m.community_id}
+        )
+        self.applications: Table[tuple[MeetupId, MemberId], Application] = Table(
+            "application",
+            lambda a: (a.meetup_id, a.member_id),
+            groups={"meetup": lambda a: a.meetup_id},
+        )
+        self.commitments: Table[MeetupId, Commitment] = Table("commitment", lambda c: c.meetup_id)
+        self.draws: Table[MeetupId, Draw] = Table("draw", lambda d: d.meetup_id)
+        self.surveys: Table[SurveyId, Survey] = Table(
+            "survey", lambda s: s.id, groups={"meetup": lambda s: s.meetup_id}
+        )
+        self.responses: Table[ResponseId, Response] = Table(
+            "response", lambda r: r.id, groups={"survey": lambda r: r.survey_id}
+        )
+        self.participations: Table[tuple[SurveyId, MemberId], Participation] = Table(
+            "participation", lambda p: (p.survey_id, p.member_id)
+        )
+        self.messages: Table[MessageId, Message] = Table(
+            "message", lambda m: m.id, groups={"status": lambda m: m.status}
+        )
+        self.inbox: Table[MessageId, InboxItem] = Table(
+            "inbox item", lambda i: i.message_id, groups={"recipient": lambda i: i.recipient_id}
+        )
+
+
+class _MemberRepo:
+    def __init__(self, t: TxTable[MemberId, Member]) -> None:
+        self._t = t
+
+    def get(self, member_id: MemberId) -> Member | None:
+        return self._t.get(member_id)
+
+    def by_nickname_key(self, key: str) -> Member | None:
+        return self._t.find("nickname", key)
+
+    def add(self, member: Member) -> None:
+        self._t.insert(member)
+
+    def update(self, member: Member) -> None:
+        self._t.update(member)
+
+    def all(self) -> Sequence[Member]:
+        return sorted(self._t.values(), key=lambda m: (m.registered_at, m.id))
+
+
+class _CommunityRepo:
+    def __init__(self, t: TxTable[CommunityId, Community]) -> None:
+        self._t = t
+
+    def get(self, community_id: CommunityId) -> Community | None:
+        return self._t.get(community_id)
+
+    def by_slug(self, slug: str) -> Community | None:
+        return self._t.find("slug", slug)
+
+    def add(self, community: Community) -> None:
+        self._t.insert(community)
+
+    def all(self) -> Sequence[Community]:
+        return sorted(self._t.values(), key=lambda c: (c.created_at, c.id))
+
+
+class _MembershipRepo:
+    def __init__(self, t: TxTable[tuple[CommunityId, MemberId], Membership]) -> None:
+        self._t = t
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> Membership | None:
+        return self._t.get((community_id, member_id))
+
+    def add(self, membership: Membership) -> None:
+        self._t.insert(membership)
+
+    def update(self, membership: Membership) -> None:
+        self._t.update(membership)
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        self._t.delete((community_id, member_id))
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Membership]:
+        return sorted(
+            self._t.group("community", community_id), key=lambda m: (m.joined_at, m.member_id)
+        )
+
+    def all(self) -> Sequence[Membership]:
+        return sorted(self._t.values(), key=lambda m: (m.joined_at, m.community_id, m.member_id))
+
+
+class _PostRepo:
+    def __init__(self, t: TxTable[PostId, Post]) -> None:
+        self._t = t
+
+    def get(self, post_id: PostId) -> Post | None:
+        return self._t.get(post_id)
+
+    def add(self, post: Post) -> None:
+        self._t.insert(post)
+
+    def feed(
+        self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
+    ) -> Sequence[Post]:
+        posts = self._t.group("community", community_id)
+        if before is not None:
+            posts = [p for p in posts if (p.published_at, p.id) < before]
+        posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
+        return posts[:limit]
+
+    def all(self) -> Sequence[Post]:
+        return sorted(self._t.values(), key=lambda p: (p.published_at, p.id))
+
+
+class _CommentRepo:
+    def __init__(self, t: TxTable[CommentId, Comment]) -> None:
+        self._t = t
+
+    def add(self, comment: Comment) -> None:
+        self._t.insert(comment)
+
+    def get(self, comment_id: CommentId) -> Comment | None:
+        return self._t.get(comment_id)
+
+    def for_post(self, post_id: PostId) -> Sequence[Comment]:
+        return sorted(self._t.group("post", post_id), key=lambda c: (c.published_at, c.id))
+
+    def all(self) -> Sequence[Comment]:
+        return sorted(self._t.values(), key=lambda c: (c.published_at, c.id))
+
+
+class _MeetupRepo:
+    def __init__(self, t: TxTable[MeetupId, Meetup]) -> None:
+        self._t = t
+
+    def get(self, meetup_id: MeetupId) -> Meetup | None:
+        return self._t.get(meetup_id)
+
+    def add(self, meetup: Meetup) -> None:
+        self._t.insert(meetup)
+
+    def update(self, meetup: Meetup) -> None:
+        self._t.update(meetup)
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
+        return sorted(self._t.group("community", community_id), key=lambda m: (m.starts_at, m.id))
+
+    def all(self) -> Sequence[Meetup]:
+        return sorted(self._t.values(), key=lambda m: (m.created_at, m.id))
+
+
+class _ApplicationRepo:
+    def __init__(self, t: TxTable[tuple[MeetupId, MemberId], Application]) -> None:
+        self._t = t
+
+    def get(self, meetup_id: MeetupId, member_id: MemberId) -> Application | None:
+        return self._t.get((meetup_id, member_id))
+
+    def add(self, application: Application) -> None:
+        self._t.insert(application)
+
+    def update(self, application: Application) -> None:
+        self._t.update(application)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
+        return sorted(self._t.group("meetup", meetup_id), key=lambda a: (a.applied_at, a.member_id))
+
+    def all(self) -> Sequence[Application]:
+        return sorted(self._t.values(), key=lambda a: (a.applied_at, a.meetup_id, a.member_id))
+
+
+class _CommitmentRepo:
+    def __init__(self, t: TxTable[MeetupId, Commitment]) -> None:
+        self._t = t
+
+    def get(self, meetup_id: MeetupId) -> Commitment | None:
+        return self._t.get(meetup_id)
+
+    def add(self, commitment: Commitment) -> None:
+        self._t.insert(commitment)
+
+    def all(self) -> Sequence[Commitment]:
+        return sorted(self._t.values(), key=lambda c: c.meetup_id)
+
+
+class _DrawRepo:
+    def __init__(self, t: TxTable[MeetupId, Draw]) -> None:
+        self._t = t
+
+    def get(self, meetup_id: MeetupId) -> Draw | None:
+        return self._t.get(meetup_id)
+
+    def add(self, draw: Draw) -> None:
+        self._t.insert(draw)
+
+    def all(self) -> Sequence[Draw]:
+        return sorted(self._t.values(), key=lambda d: d.meetup_id)
+
+
+class _SurveyRepo:
+    def __init__(self, t: TxTable[SurveyId, Survey]) -> None:
+        self._t = t
+
+    def get(self, survey_id: SurveyId) -> Survey | None:
+        return self._t.get(survey_id)
+
+    def add(self, survey: Survey) -> None:
+        self._t.insert(survey)
+
+    def update(self, survey: Survey) -> None:
+        self._t.update(survey)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Survey]:
+        return sorted(self._t.group("meetup", meetup_id), key=lambda s: (s.created_at, s.id))
+
+    def all(self) -> Sequence[Survey]:
+        return sorted(self._t.values(), key=lambda s: (s.created_at, s.id))
+
+
+class _ResponseRepo:
+    def __init__(self, t: TxTable[ResponseId, Response]) -> None:
+        self._t = t
+
+    def add(self, response: Response) -> None:
+        self._t.insert(response)
+
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
+        # Sorted by the random id: insertion order would reveal who answered when.
+        return sorted(self._t.group("survey", survey_id), key=lambda r: r.id)
+
+    def all(self) -> Sequence[Response]:
+        return sorted(self._t.values(), key=lambda r: r.id)
+
+
+class _ParticipationRepo:
+    def __init__(self, t: TxTable[tuple[SurveyId, MemberId], Participation]) -> None:
+        self._t = t
+
+    def exists(self, survey_id: SurveyId, member_id: MemberId) -> bool:
+        return self._t.get((survey_id, member_id)) is not None
+
+    def add(self, participation: Participation) -> None:
+        self._t.insert(participation)
+
+    def all(self) -> Sequence[Participation]:
+        return sorted(self._t.values(), key=lambda p: (p.survey_id, p.member_id))
+
+
+class _MessageRepo:
+    def __init__(self, t: TxTable[MessageId, Message]) -> None:
+        self._t = t
+
+    def get(self, message_id: MessageId) -> Message | None:
+        return self._t.get(message_id)
+
+    def add(self, message: Message) -> None:
+        self._t.insert(message)
+
+    def update(self, message: Message) -> None:
+        self._t.update(message)
+
+    def pending(self, limit: int) -> Sequence[Message]:
+        rows = self._t.group("status", DeliveryStatus.PENDING)
+        rows.sort(key=lambda m: (m.created_at, m.id))
+        return rows[:limit]
+
+    def all(self) -> Sequence[Message]:
+        return sorted(self._t.values(), key=lambda m: (m.created_at, m.id))
+
+
+class _InboxRepo:
+    def __init__(self, t: TxTable[MessageId, InboxItem]) -> None:
+        self._t = t
+
+    def get(self, message_id: MessageId) -> InboxItem | None:
+        return self._t.get(message_id)
+
+    def add(self, item: InboxItem) -> None:
+        self._t.insert(item)
+
+    def update(self, item: InboxItem) -> None:
+        self._t.update(item)
+
+    def for_recipient(self, member_id: MemberId) -> Sequence[InboxItem]:
+        items = self._t.group("recipient", member_id)
+        items.sort(key=lambda i: (i.delivered_at, i.message_id), reverse=True)
+        return items
+
+    def all(self) -> Sequence[InboxItem]:
+        return sorted(self._t.values(), key=lambda i: (i.delivered_at, i.message_id))
+
+
+_state = threading.local()
+
+
+class MemoryUnitOfWork:
+    """One serialisable transaction over a :class:`MemoryStorage`."""
+
+    members: MemberRepository
+    communities: CommunityRepository
+    memberships: MembershipRepository
+    posts: PostRepository
+    comments: CommentRepository
+    meetups: MeetupRepository
+    applications: ApplicationRepository
+    commitments: CommitmentRepository
+    draws: DrawRepository
+    surveys: SurveyRepository
+    responses: ResponseRepository
+    participations: ParticipationRepository
+    messages: MessageRepository
+    inbox: InboxRepository
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._views: list[TxTable[Any, Any]] = []
+        self._entered = False
+
+    def _view(self, table: Table[K, V]) -> TxTable[K, V]:
+        view: TxTable[K, V] = TxTable(table)
+        self._views.append(view)
+        return view
+
+    def __enter__(self) -> Self:
+        if getattr(_state, "active", None) is self._storage:
+            # A nested unit of work would read committed rows, not this
+            # transaction's, and then deadlock on the lock: refuse it early.
+            raise StorageError(None, reason="nested unit of work on the same memory storage")
+        self._storage._lock.acquire()
+        _state.active = self._storage
+        self._entered = True
+        t = self._storage._tables
+        v = self._view
+        self.members = _MemberRepo(v(t.members))
+        self.communities = _CommunityRepo(v(t.communities))
+        self.memberships = _MembershipRepo(v(t.memberships))
+        self.posts = _PostRepo(v(t.posts))
+        self.comments = _CommentRepo(v(t.comments))
+        self.meetups = _MeetupRepo(v(t.meetups))
+        self.applications = _ApplicationRepo(v(t.applications))
+        self.commitments = _CommitmentRepo(v(t.commitments))
+        self.draws = _DrawRepo(v(t.draws))
+        self.surveys = _SurveyRepo(v(t.surveys))
+        self.responses = _ResponseRepo(v(t.responses))
+        self.participations = _ParticipationRepo(v(t.participations))
+        self.messages = _MessageRepo(v(t.messages))
+        self.inbox = _InboxRepo(v(t.inbox))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._entered = False
+            _state.active = None
+            self._storage._lock.release()
+
+    def commit(self) -> None:
+        """Publish every write of this transaction."""
+        if not self._entered:
+            raise StorageError(None, reason="commit outside a unit of work")
+        for view in self._views:
+            view.apply()
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+        for view in self._views:
+            view.discard()
+
+
+@attrs.define
+class MemoryStorage:
+    """Storage that lives in this process: fast, transactional, gone at exit."""
+
+    name: str = "memory"
+    _tables: _Tables = attrs.field(factory=_Tables, init=False, repr=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """Return a new unit of work; enter it with ``with``."""
+        return MemoryUnitOfWork(self)
+
+    def close(self) -> None:
+        """Nothing to release; present for the storage protocol."""
+
+
+@attrs.frozen
+class MemoryStorageFactory:
+    """Opens a new, empty :class:`MemoryStorage` for every ``memory://`` URL."""
+
+    name: str = "memory"
+    schemes: tuple[str, ...] = MEMORY_SCHEMES
+
+    def open(self, url: str) -> MemoryStorage:
+        """Return a fresh memory storage; the rest of the URL is ignored."""
+        return MemoryStorage()

@@ -1,0 +1,24 @@
+"""The ``proforum`` command line: ``demo``, ``export``, ``import`` and ``lottery verify``."""
+
+from __future__ import annotations
+
+import click
+
+from proforum import __version__
+from proforum.cli.data import export_command, import_command
+from proforum.cli.demo import demo_command
+from proforum.cli.lottery import lottery_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="proforum")
+def main() -> None:
+    """proforum: professional communities, meetups, lotteries and anonymous surveys."""
+
+
+main.add_command(demo_command)
+main.add_command(export_command)
+main.add_command(import_command)
+main.add_command(lottery_group)
+
+__all__ = ["main"]

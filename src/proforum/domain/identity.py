@@ -1,0 +1,186 @@
+"""Members and the name they speak under: a real name or a fixed nickname."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Literal
+
+import attrs
+
+from proforum.domain.common import (
+    MemberId,
+    check_id,
+    check_slug,
+    check_time_zone,
+    has_forbidden_characters,
+    utc_validator,
+)
+from proforum.errors import InvalidNickname, InvalidProfile, InvalidRealName
+
+NICKNAME_MIN = 2
+NICKNAME_MAX = 20
+REAL_NAME_MAX = 50
+COMPANY_MAX = 100
+MAX_YEARS_OF_EXPERIENCE = 70
+
+Locale = Literal["ko", "en"]
+
+
+def _normalise_name(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+@attrs.frozen
+class RealName:
+    """A member's real name (실명), shown as given after NFC normalisation.
+
+    The name is personal data, so ``repr()`` masks it.
+    """
+
+    value: str = attrs.field(repr=False)
+
+    kind: Literal["real_name"] = attrs.field(default="real_name", init=False)
+
+    @classmethod
+    def parse(cls, raw: object) -> RealName:
+        """Validate and normalise ``raw``; raise :class:`InvalidRealName` when it cannot be a name."""
+        text = _normalise_name(raw)
+        if not text or len(text) > REAL_NAME_MAX or has_forbidden_characters(text):
+            raise InvalidRealName(raw, max=REAL_NAME_MAX)
+        return cls(text)
+
+    @property
+    def display(self) -> str:
+        """The name as shown next to posts."""
+        return self.value
+
+
+@attrs.frozen
+class Nickname:
+    """A fixed nickname (고정 닉네임): chosen once, stored in NFC, unique by :attr:`key`."""
+
+    value: str
+
+    kind: Literal["nickname"] = attrs.field(default="nickname", init=False)
+
+    @classmethod
+    def parse(cls, raw: object) -> Nickname:
+        """Validate and normalise ``raw``; raise :class:`InvalidNickname` when it is not allowed.
+
+        The length is counted after NFC normalisation, so a Hangul syllable typed as
+        separate jamo counts once, exactly like the precomposed syllable.
+        """
+        text = _normalise_name(raw)
+        if (
+            text is None
+            or not NICKNAME_MIN <= len(text) <= NICKNAME_MAX
+            or has_forbidden_characters(text)
+            or any(ch.isspace() and ch != " " for ch in text)
+        ):
+            raise InvalidNickname(raw, min=NICKNAME_MIN, max=NICKNAME_MAX)
+        return cls(text)
+
+    @property
+    def key(self) -> str:
+        """The comparison form used for uniqueness: NFKC, then case folding.
+
+        Full-width letters, the Kelvin sign and case variants all map to one key,
+        so nobody can register a look-alike of an existing nickname that way.
+        """
+        return unicodedata.normalize("NFKC", self.value).casefold()
+
+    @property
+    def display(self) -> str:
+        """The nickname as shown next to posts."""
+        return self.value
+
+
+Identity = RealName | Nickname
+
+
+def _check_company(
+    instance: Member, attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    if value is not None and (
+        not value or len(value) > COMPANY_MAX or has_forbidden_characters(value)
+    ):
+        raise InvalidProfile(
+            value,
+            field="company",
+            rule_ko=f"회사명은 1자 이상 {COMPANY_MAX}자 이하입니다",
+            rule_en=f"a company name is 1 to {COMPANY_MAX} characters",
+        )
+
+
+def _check_years(
+    instance: Member, attribute: attrs.Attribute[int | None], value: int | None
+) -> None:
+    if value is not None and (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= MAX_YEARS_OF_EXPERIENCE
+    ):
+        raise InvalidProfile(
+            value,
+            field="years_of_experience",
+            rule_ko=f"경력은 0년에서 {MAX_YEARS_OF_EXPERIENCE}년 사이입니다",
+            rule_en=f"years of experience are between 0 and {MAX_YEARS_OF_EXPERIENCE}",
+        )
+
+
+def _check_job(instance: Member, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        check_slug(value)
+    except Exception as exc:
+        raise InvalidProfile(
+            value,
+            field="job_function",
+            rule_ko="직무 코드는 영문 소문자, 숫자, 하이픈으로 씁니다",
+            rule_en="a job-function code uses lowercase letters, digits and hyphens",
+        ) from exc
+
+
+def _check_member_id(instance: Member, attribute: attrs.Attribute[MemberId], value: str) -> None:
+    check_id("member_id", value)
+
+
+def _check_locale(instance: Member, attribute: attrs.Attribute[Locale], value: str) -> None:
+    if value not in ("ko", "en"):
+        raise InvalidProfile(
+            value, field="locale", rule_ko="ko 또는 en", rule_en="either 'ko' or 'en'"
+        )
+
+
+def _check_tz(instance: Member, attribute: attrs.Attribute[str], value: str) -> None:
+    check_time_zone(value)
+
+
+@attrs.frozen
+class Member:
+    """A person in the forum, always speaking under :attr:`identity`.
+
+    There is no way to post without an identity, so nobody posts anonymously.
+    The identity cannot be changed through this class: a nickname is fixed.
+    """
+
+    id: MemberId = attrs.field(validator=_check_member_id)
+    identity: Identity
+    job_function: str = attrs.field(validator=_check_job)
+    registered_at: datetime = attrs.field(validator=utc_validator)
+    company: str | None = attrs.field(default=None, validator=_check_company, repr=False)
+    years_of_experience: int | None = attrs.field(default=None, validator=_check_years)
+    locale: Locale = attrs.field(default="ko", validator=_check_locale)
+    time_zone: str = attrs.field(default="Asia/Seoul", validator=_check_tz)
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to other members."""
+        return self.identity.display
+
+    @property
+    def nickname_key(self) -> str | None:
+        """The uniqueness key of the nickname, or ``None`` for a real-name member."""
+        return self.identity.key if isinstance(self.identity, Nickname) else None

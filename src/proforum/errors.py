@@ -1,0 +1,493 @@
+"""Every mistake proforum reports, in one hierarchy.
+
+Each error carries a stable machine-readable :attr:`~ProforumError.code`, the
+offending value in :attr:`~ProforumError.value`, and a message in Korean and
+English.  The offending value is kept on the exception for the caller to
+inspect but is never put into ``str()`` or ``repr()``: it may be a nickname, a
+meeting link or another piece of personal data, and exceptions end up in logs.
+
+Errors are raised before anything is written, so catching one means the forum
+is exactly as it was before the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+Lang = Literal["ko", "en"]
+
+#: How entity kinds named in ``entity=`` parameters read in each language.
+ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
+    "member": ("회원", "member"),
+    "community": ("커뮤니티", "community"),
+    "membership": ("커뮤니티 가입 정보", "membership"),
+    "post": ("게시글", "post"),
+    "comment": ("댓글", "comment"),
+    "meetup": ("모임", "meetup"),
+    "application": ("참가 신청", "application"),
+    "draw": ("추첨 결과", "draw"),
+    "commitment": ("추첨 약정", "lottery commitment"),
+    "survey": ("설문", "survey"),
+    "message": ("알림", "message"),
+}
+
+
+class ProforumError(Exception):
+    """Base class of every error proforum raises on purpose.
+
+    :param value: the offending value, kept for programmatic use only.
+    :param params: values interpolated into the message templates.  Only put
+        identifiers and limits here, never personal data or secrets.
+    """
+
+    code: ClassVar[str] = "proforum.error"
+    template_ko: ClassVar[str] = "proforum 오류가 발생했습니다."
+    template_en: ClassVar[str] = "A proforum error occurred."
+
+    def __init__(self, value: object = None, **params: Any) -> None:
+        self.value = value
+        entity = params.get("entity")
+        if isinstance(entity, str):
+            ko, en = ENTITY_NAMES.get(entity, (entity, entity))
+            params.setdefault("entity_ko", ko)
+            params.setdefault("entity_en", en)
+        self.params: Mapping[str, Any] = params
+        super().__init__(self.code)
+
+    def message(self, lang: Lang = "en") -> str:
+        """Return the human message in ``lang`` (``"ko"`` or ``"en"``)."""
+        template = self.template_ko if lang == "ko" else self.template_en
+        return template.format(**self.params)
+
+    @property
+    def message_ko(self) -> str:
+        """The message in Korean."""
+        return self.message("ko")
+
+    @property
+    def message_en(self) -> str:
+        """The message in English."""
+        return self.message("en")
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message_ko} / {self.message_en}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep errors picklable (multiprocessing, pytest-xdist) with their params.
+        return (_rebuild, (type(self), self.value, dict(self.params)))
+
+
+def _rebuild(cls: type[ProforumError], value: object, params: dict[str, Any]) -> ProforumError:
+    return cls(value, **params)
+
+
+# --------------------------------------------------------------------------- input
+
+
+class InvalidInput(ProforumError):
+    """Base class for values that are malformed whatever the forum's state."""
+
+    code = "input.invalid"
+    template_ko = "입력값이 올바르지 않습니다."
+    template_en = "The input is not valid."
+
+
+class InvalidNickname(InvalidInput):
+    """A nickname is empty, too short or long, or contains forbidden characters."""
+
+    code = "input.nickname"
+    template_ko = (
+        "닉네임은 {min}자 이상 {max}자 이하이며 보이지 않는 문자나 제어 문자를 쓸 수 없습니다."
+    )
+    template_en = (
+        "A nickname must be {min} to {max} characters long and may not contain "
+        "invisible or control characters."
+    )
+
+
+class InvalidRealName(InvalidInput):
+    """A real name is empty, too long, or contains forbidden characters."""
+
+    code = "input.real_name"
+    template_ko = "실명은 1자 이상 {max}자 이하이며 제어 문자를 쓸 수 없습니다."
+    template_en = "A real name must be 1 to {max} characters long without control characters."
+
+
+class InvalidProfile(InvalidInput):
+    """A profile field (job function, company, years of experience) is out of range."""
+
+    code = "input.profile"
+    template_ko = "프로필 항목 '{field}'의 값이 올바르지 않습니다: {rule_ko}"
+    template_en = "Profile field '{field}' is not valid: {rule_en}"
+
+
+class InvalidText(InvalidInput):
+    """A title, body or other text is empty or longer than allowed."""
+
+    code = "input.text"
+    template_ko = "'{field}' 항목은 비어 있을 수 없고 {max}자를 넘을 수 없습니다."
+    template_en = "'{field}' must not be empty and may not exceed {max} characters."
+
+
+class InvalidCapacity(InvalidInput):
+    """A meetup capacity is below one or above the allowed maximum."""
+
+    code = "input.capacity"
+    template_ko = "정원은 1명 이상 {max}명 이하여야 합니다."
+    template_en = "Capacity must be between 1 and {max}."
+
+
+class InvalidSchedule(InvalidInput):
+    """Times are naive, out of order, or the application window ends after the start."""
+
+    code = "input.schedule"
+    template_ko = "일정이 올바르지 않습니다: {rule_ko}"
+    template_en = "The schedule is not valid: {rule_en}"
+
+
+class InvalidTimeZone(InvalidInput):
+    """A time zone name is not in the IANA database."""
+
+    code = "input.time_zone"
+    template_ko = "알 수 없는 시간대입니다."
+    template_en = "Unknown time zone."
+
+
+class InvalidMeetingLink(InvalidInput):
+    """A meeting link is not an absolute https URL."""
+
+    code = "input.meeting_link"
+    template_ko = "회의 링크는 https:// 로 시작하는 올바른 주소여야 합니다."
+    template_en = "A meeting link must be a valid https:// URL."
+
+
+class InvalidRating(InvalidInput):
+    """A survey rating is outside the question's scale."""
+
+    code = "input.rating"
+    template_ko = "평점은 {min}점에서 {max}점 사이의 정수여야 합니다."
+    template_en = "A rating must be a whole number from {min} to {max}."
+
+
+class InvalidSeed(InvalidInput):
+    """A lottery seed is too short to be unguessable."""
+
+    code = "input.seed"
+    template_ko = "추첨 시드는 {min}바이트 이상이어야 합니다."
+    template_en = "A lottery seed must be at least {min} bytes long."
+
+
+class InvalidIdentifier(InvalidInput):
+    """An identifier or slug has the wrong shape."""
+
+    code = "input.identifier"
+    template_ko = "'{field}' 식별자의 형식이 올바르지 않습니다."
+    template_en = "The identifier '{field}' is malformed."
+
+
+class InvalidDocument(InvalidInput):
+    """An imported document or draw record cannot be read."""
+
+    code = "input.document"
+    template_ko = "문서를 읽을 수 없습니다: {reason}"
+    template_en = "The document cannot be read: {reason}"
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+class NotFound(ProforumError):
+    """Something referred to by id does not exist."""
+
+    code = "lookup.not_found"
+    template_ko = "{entity_ko}을(를) 찾을 수 없습니다."
+    template_en = "No such {entity_en}."
+
+
+# --------------------------------------------------------------------------- permission
+
+
+class PermissionDenied(ProforumError):
+    """Base class for an acting member who may not do what was asked."""
+
+    code = "permission.denied"
+    template_ko = "이 작업을 할 권한이 없습니다."
+    template_en = "You are not allowed to do this."
+
+
+class NotACommunityMember(PermissionDenied):
+    """The actor is not a member of the community the action belongs to."""
+
+    code = "permission.not_member"
+    template_ko = "이 커뮤니티의 회원만 할 수 있습니다."
+    template_en = "Only members of this community can do this."
+
+
+class RoleRequired(PermissionDenied):
+    """The actor lacks the role the action needs (host, moderator, operator)."""
+
+    code = "permission.role_required"
+    template_ko = "{roles_ko} 권한이 필요합니다."
+    template_en = "This needs the {roles_en} role."
+
+
+class LinkNotGranted(PermissionDenied):
+    """The actor asked for a meeting link they were not given."""
+
+    code = "permission.link_not_granted"
+    template_ko = "선정된 참가자와 사회자만 회의 링크를 볼 수 있습니다."
+    template_en = "Only selected participants and the host can see the meeting link."
+
+
+class NotAnAttendee(PermissionDenied):
+    """The actor did not attend the meetup the survey is about."""
+
+    code = "permission.not_attendee"
+    template_ko = "모임에 참석한 사람만 설문에 답할 수 있습니다."
+    template_en = "Only people who attended the meetup can answer this survey."
+
+
+class NotOwner(PermissionDenied):
+    """The actor tried to act on something that belongs to someone else."""
+
+    code = "permission.not_owner"
+    template_ko = "본인의 항목만 다룰 수 있습니다."
+    template_en = "You can only act on your own items."
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+class Conflict(ProforumError):
+    """Base class for an action that clashes with what already exists."""
+
+    code = "conflict"
+    template_ko = "이미 존재하는 항목과 충돌합니다."
+    template_en = "This conflicts with something that already exists."
+
+
+class NicknameTaken(Conflict):
+    """Another member already uses this nickname, or one that looks the same."""
+
+    code = "conflict.nickname_taken"
+    template_ko = "이미 사용 중이거나 비슷해 보이는 닉네임입니다."
+    template_en = "This nickname, or one that looks the same, is already in use."
+
+
+class NicknameLocked(Conflict):
+    """A member tried to change their fixed nickname."""
+
+    code = "conflict.nickname_locked"
+    template_ko = "고정 닉네임은 본인이 바꿀 수 없습니다. 운영자에게 문의하세요."
+    template_en = "A fixed nickname cannot be changed by its owner; ask an operator."
+
+
+class AlreadyExists(Conflict):
+    """An entity with the same unique key already exists."""
+
+    code = "conflict.exists"
+    template_ko = "같은 {entity_ko}이(가) 이미 있습니다."
+    template_en = "That {entity_en} already exists."
+
+
+class AlreadyMember(Conflict):
+    """The member has already joined the community."""
+
+    code = "conflict.already_member"
+    template_ko = "이미 가입한 커뮤니티입니다."
+    template_en = "You are already a member of this community."
+
+
+class AlreadyApplied(Conflict):
+    """The member has already applied to this meetup."""
+
+    code = "conflict.already_applied"
+    template_ko = "이미 참가 신청을 했습니다."
+    template_en = "You have already applied to this meetup."
+
+
+class AlreadyDrawn(Conflict):
+    """The lottery of this meetup has already been drawn."""
+
+    code = "conflict.already_drawn"
+    template_ko = "이미 추첨이 끝났습니다."
+    template_en = "The lottery has already been drawn."
+
+
+class AlreadyAnswered(Conflict):
+    """The member has already answered this survey."""
+
+    code = "conflict.already_answered"
+    template_ko = "이미 설문에 답했습니다."
+    template_en = "You have already answered this survey."
+
+
+# --------------------------------------------------------------------------- state
+
+
+class InvalidState(ProforumError):
+    """Base class for an action that is not possible in the current state."""
+
+    code = "state.invalid"
+    template_ko = "현재 상태에서는 할 수 없는 작업입니다."
+    template_en = "This is not possible in the current state."
+
+
+class ApplicationWindowClosed(InvalidState):
+    """Applying or withdrawing outside the meetup's application window."""
+
+    code = "state.window_closed"
+    template_ko = "참가 신청 기간이 아닙니다."
+    template_en = "Applications are not open at this time."
+
+
+class ApplicationsStillOpen(InvalidState):
+    """The lottery was asked for while the application window is still open."""
+
+    code = "state.window_open"
+    template_ko = "참가 신청 기간이 아직 끝나지 않았습니다."
+    template_en = "The application window has not closed yet."
+
+
+class TooLate(InvalidState):
+    """The action is only possible before the meetup starts (or before a deadline)."""
+
+    code = "state.too_late"
+    template_ko = "이미 시작했거나 기한이 지나 할 수 없습니다."
+    template_en = "It is too late for this: the meetup has started or the deadline passed."
+
+
+class TooEarly(InvalidState):
+    """The action is only possible once the meetup has started (or a time has come)."""
+
+    code = "state.too_early"
+    template_ko = "아직 할 수 없습니다. 정해진 시각 이후에 다시 시도하세요."
+    template_en = "It is too early for this; try again after the set time."
+
+
+class IllegalTransition(InvalidState):
+    """A meetup or application cannot move from its state to the requested one."""
+
+    code = "state.transition"
+    template_ko = "{entity_ko} 상태를 '{source}'에서 '{target}'(으)로 바꿀 수 없습니다."
+    template_en = "The {entity_en} cannot go from '{source}' to '{target}'."
+
+
+class NoApplicants(InvalidState):
+    """A lottery was requested for a meetup nobody applied to."""
+
+    code = "state.no_applicants"
+    template_ko = "신청자가 없어 추첨할 수 없습니다."
+    template_en = "There are no applicants to draw from."
+
+
+class SurveyNotOpen(InvalidState):
+    """A survey was answered before it opened or after it closed."""
+
+    code = "state.survey_not_open"
+    template_ko = "지금은 설문에 답할 수 없습니다."
+    template_en = "This survey is not open for answers now."
+
+
+class MeetingNotReady(InvalidState):
+    """The meetup has no meeting link yet."""
+
+    code = "state.meeting_not_ready"
+    template_ko = "아직 회의 링크가 등록되지 않았습니다."
+    template_en = "No meeting link has been set for this meetup yet."
+
+
+class ContentRejected(InvalidState):
+    """A content-policy check refused a post or comment."""
+
+    code = "content.rejected"
+    template_ko = "커뮤니티 운영 정책에 따라 게시할 수 없습니다: {reasons_ko}"
+    template_en = "This cannot be published under the community policy: {reasons_en}"
+
+
+# --------------------------------------------------------------------------- plugins
+
+
+class PluginError(ProforumError):
+    """Base class for problems with plugins and adapters."""
+
+    code = "plugin.error"
+    template_ko = "플러그인 오류가 발생했습니다."
+    template_en = "A plugin error occurred."
+
+
+class UnknownAdapter(PluginError):
+    """No plugin registered a storage, video provider or notifier by that name."""
+
+    code = "plugin.unknown_adapter"
+    template_ko = "'{name}' 이름의 {kind} 어댑터가 등록되어 있지 않습니다. 사용 가능: {available}"
+    template_en = "No {kind} adapter named '{name}' is registered. Available: {available}"
+
+
+class DuplicateAdapter(PluginError):
+    """Two plugins registered an adapter under the same name."""
+
+    code = "plugin.duplicate_adapter"
+    template_ko = "'{name}' 이름의 {kind} 어댑터가 두 번 등록되었습니다."
+    template_en = "Two plugins registered a {kind} adapter named '{name}'."
+
+
+class StorageError(PluginError):
+    """The storage backend failed in a way that is not the caller's mistake."""
+
+    code = "storage.error"
+    template_ko = "저장소 오류가 발생했습니다: {reason}"
+    template_en = "The storage failed: {reason}"
+
+
+__all__ = [
+    "ENTITY_NAMES",
+    "AlreadyAnswered",
+    "AlreadyApplied",
+    "AlreadyDrawn",
+    "AlreadyExists",
+    "AlreadyMember",
+    "ApplicationWindowClosed",
+    "ApplicationsStillOpen",
+    "Conflict",
+    "ContentRejected",
+    "DuplicateAdapter",
+    "IllegalTransition",
+    "InvalidCapacity",
+    "InvalidDocument",
+    "InvalidIdentifier",
+    "InvalidInput",
+    "InvalidMeetingLink",
+    "InvalidNickname",
+    "InvalidProfile",
+    "InvalidRating",
+    "InvalidRealName",
+    "InvalidSchedule",
+    "InvalidSeed",
+    "InvalidState",
+    "InvalidText",
+    "InvalidTimeZone",
+    "Lang",
+    "LinkNotGranted",
+    "MeetingNotReady",
+    "NicknameLocked",
+    "NicknameTaken",
+    "NoApplicants",
+    "NotACommunityMember",
+    "NotAnAttendee",
+    "NotFound",
+    "NotOwner",
+    "PermissionDenied",
+    "PluginError",
+    "ProforumError",
+    "RoleRequired",
+    "StorageError",
+    "SurveyNotOpen",
+    "TooEarly",
+    "TooLate",
+    "UnknownAdapter",
+]

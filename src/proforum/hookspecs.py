@@ -1,0 +1,196 @@
+"""Every hook proforum calls, in the order a forum calls them.
+
+Plugins implement hooks with :data:`proforum.hookimpl`; they never need to
+import pluggy themselves.  Hooks evolve only by gaining arguments, so an
+implementation that accepts fewer arguments than the spec keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from proforum.domain.community import Community
+    from proforum.domain.content import Comment, PolicyViolation, Post
+    from proforum.domain.identity import Member
+    from proforum.domain.lottery import Draw
+    from proforum.domain.meetup import Application, Meetup
+    from proforum.domain.survey import Survey, SurveyResult
+    from proforum.ports.notifier import NotifierFactory
+    from proforum.ports.storage import StorageFactory
+    from proforum.ports.video import VideoProviderFactory
+    from proforum.services.forum import Forum
+
+PROJECT = "proforum"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+# --------------------------------------------------------------------------- registration
+
+
+@hookspec
+def proforum_register_storage() -> list[StorageFactory]:
+    """Register storage backends.
+
+    Called once when a forum is opened.  Each factory has a ``name`` and the URL
+    ``schemes`` it opens; :func:`proforum.open` picks the factory whose scheme
+    matches the URL.  Two factories claiming one scheme is an error, so load
+    order never decides.
+
+    :return: a list of storage factories (may be empty).  Results of all plugins
+        are concatenated.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def proforum_register_video_providers() -> list[VideoProviderFactory]:
+    """Register video-conferencing providers.
+
+    Called once when a forum is opened.  Each factory has a unique ``name``
+    (``"manual"``, ``"zoom"``...) which use cases refer to.
+
+    :return: a list of video-provider factories.  Results of all plugins are
+        concatenated; duplicate names are an error.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def proforum_register_notifiers() -> list[NotifierFactory]:
+    """Register notifiers (delivery channels for messages to members).
+
+    Called once when a forum is opened.  The forum's ``notifier`` setting picks
+    one by ``name`` (``"inbox"`` by default).
+
+    :return: a list of notifier factories.  Results of all plugins are
+        concatenated; duplicate names are an error.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- content
+
+
+@hookspec
+def proforum_check_post(
+    community: Community, author: Member, title: str | None, body: str
+) -> list[PolicyViolation] | None:
+    """Check a post or comment before it is published.
+
+    Called inside the publishing transaction, before anything is written.  A
+    non-empty result refuses the text with :class:`proforum.errors.ContentRejected`
+    and nothing is stored.
+
+    :param community: the community the text is published in.
+    :param author: the member publishing it.
+    :param title: the post title, or ``None`` for a comment.
+    :param body: the text, already NFC-normalised.
+    :return: the rule violations found, or ``None``/``[]`` to let it through.
+        Violations from all plugins are combined.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- events
+
+
+@hookspec
+def proforum_member_registered(forum: Forum, member: Member) -> None:
+    """React to a new member, after the registration was committed.
+
+    :param forum: the forum the member registered in.
+    :param member: the new member.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_post_published(forum: Forum, post: Post, community: Community) -> None:
+    """React to a published post, after it was committed.
+
+    :param forum: the forum.
+    :param post: the new post.
+    :param community: the community it was published in.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_comment_published(forum: Forum, comment: Comment, post: Post) -> None:
+    """React to a published comment, after it was committed.
+
+    :param forum: the forum.
+    :param comment: the new comment.
+    :param post: the post it replies to.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_application_made(forum: Forum, application: Application, meetup: Meetup) -> None:
+    """React to an application to a meetup, after it was committed.
+
+    :param forum: the forum.
+    :param application: the new application, in state ``applied``.
+    :param meetup: the meetup applied to.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_draw_done(forum: Forum, meetup: Meetup, draw: Draw) -> None:
+    """React to a lottery draw, after it was committed.
+
+    :param forum: the forum.
+    :param meetup: the meetup, now in state ``drawn``.
+    :param draw: the result, with the revealed seed and the full order.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_meetup_ended(forum: Forum, meetup: Meetup, attended: int, no_shows: int) -> None:
+    """React to the end of a meetup, after attendance was committed.
+
+    :param forum: the forum.
+    :param meetup: the meetup, now in state ``ended``.
+    :param attended: how many selected participants attended.
+    :param no_shows: how many selected participants did not come.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def proforum_survey_closed(forum: Forum, survey: Survey, result: SurveyResult) -> None:
+    """React to a survey closing, after it was committed.
+
+    :param forum: the forum.
+    :param survey: the survey, now closed.
+    :param result: its final result (figures hidden below the threshold).
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,1 @@
+"""Ports: the small interfaces adapters implement (storage, video, notifiers, clock, ids)."""

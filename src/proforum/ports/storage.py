@@ -1,0 +1,346 @@
+"""The storage port: repositories grouped in a unit of work.
+
+A use case opens one unit of work, reads and writes through its repositories
+and commits once.  Leaving the ``with`` block without :meth:`UnitOfWork.commit`
+(or through an exception) discards every write, so a failed use case leaves no
+trace.  Every backend, memory or SQL, keeps this contract; the contract tests
+hold each of them to it.
+
+Repositories raise :class:`proforum.errors.AlreadyExists` or
+:class:`proforum.errors.NicknameTaken` when a write would break a uniqueness
+rule, exactly as a database constraint would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MeetupId,
+    MemberId,
+    MessageId,
+    PostId,
+    SurveyId,
+)
+from proforum.domain.community import Community, Membership
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Member
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, Meetup
+from proforum.domain.notification import InboxItem, Message
+from proforum.domain.survey import Participation, Response, Survey
+
+
+class MemberRepository(Protocol):
+    """Members, unique by id and by nickname key."""
+
+    def get(self, member_id: MemberId) -> Member | None:
+        """Return the member or ``None``."""
+
+    def by_nickname_key(self, key: str) -> Member | None:
+        """Return the member whose nickname has ``key``."""
+
+    def add(self, member: Member) -> None:
+        """Insert a new member."""
+
+    def update(self, member: Member) -> None:
+        """Replace an existing member."""
+
+    def all(self) -> Sequence[Member]:
+        """Every member, by registration time then id."""
+
+
+class CommunityRepository(Protocol):
+    """Communities, unique by id and by slug."""
+
+    def get(self, community_id: CommunityId) -> Community | None:
+        """Return the community or ``None``."""
+
+    def by_slug(self, slug: str) -> Community | None:
+        """Return the community with ``slug``."""
+
+    def add(self, community: Community) -> None:
+        """Insert a new community."""
+
+    def all(self) -> Sequence[Community]:
+        """Every community, by creation time then id."""
+
+
+class MembershipRepository(Protocol):
+    """Memberships, unique by (community, member)."""
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> Membership | None:
+        """Return the membership or ``None``."""
+
+    def add(self, membership: Membership) -> None:
+        """Insert a new membership."""
+
+    def update(self, membership: Membership) -> None:
+        """Replace an existing membership."""
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        """Delete one."""
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Membership]:
+        """Memberships of a community, by join time then member id."""
+
+    def all(self) -> Sequence[Membership]:
+        """Every membership."""
+
+
+class PostRepository(Protocol):
+    """Posts."""
+
+    def get(self, post_id: PostId) -> Post | None:
+        """Return the post or ``None``."""
+
+    def add(self, post: Post) -> None:
+        """Insert a new post."""
+
+    def feed(
+        self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
+    ) -> Sequence[Post]:
+        """Newest posts first, strictly older than the ``before`` keyset position."""
+
+    def all(self) -> Sequence[Post]:
+        """Every post, oldest first."""
+
+
+class CommentRepository(Protocol):
+    """Comments."""
+
+    def add(self, comment: Comment) -> None:
+        """Insert a new comment."""
+
+    def get(self, comment_id: CommentId) -> Comment | None:
+        """Return the comment or ``None``."""
+
+    def for_post(self, post_id: PostId) -> Sequence[Comment]:
+        """Comments of a post, oldest first."""
+
+    def all(self) -> Sequence[Comment]:
+        """Every comment, oldest first."""
+
+
+class MeetupRepository(Protocol):
+    """Meetups."""
+
+    def get(self, meetup_id: MeetupId) -> Meetup | None:
+        """Return the meetup or ``None``."""
+
+    def add(self, meetup: Meetup) -> None:
+        """Insert a new meetup."""
+
+    def update(self, meetup: Meetup) -> None:
+        """Replace an existing meetup."""
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
+        """Meetups of a community, by start time then id."""
+
+    def all(self) -> Sequence[Meetup]:
+        """Every meetup."""
+
+
+class ApplicationRepository(Protocol):
+    """Applications, unique by (meetup, member)."""
+
+    def get(self, meetup_id: MeetupId, member_id: MemberId) -> Application | None:
+        """Return the application or ``None``."""
+
+    def add(self, application: Application) -> None:
+        """Insert a new application."""
+
+    def update(self, application: Application) -> None:
+        """Replace an existing application."""
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
+        """Applications to a meetup, by application time then member id."""
+
+    def all(self) -> Sequence[Application]:
+        """Every application."""
+
+
+class CommitmentRepository(Protocol):
+    """Lottery commitments, one per meetup."""
+
+    def get(self, meetup_id: MeetupId) -> Commitment | None:
+        """Return it or ``None``."""
+
+    def add(self, commitment: Commitment) -> None:
+        """Insert; a second one for a meetup fails."""
+
+    def all(self) -> Sequence[Commitment]:
+        """Every commitment."""
+
+
+class DrawRepository(Protocol):
+    """Lottery draws, one per meetup."""
+
+    def get(self, meetup_id: MeetupId) -> Draw | None:
+        """Return it or ``None``."""
+
+    def add(self, draw: Draw) -> None:
+        """Insert; a second draw for a meetup fails."""
+
+    def all(self) -> Sequence[Draw]:
+        """Every draw."""
+
+
+class SurveyRepository(Protocol):
+    """Surveys."""
+
+    def get(self, survey_id: SurveyId) -> Survey | None:
+        """Return the survey or ``None``."""
+
+    def add(self, survey: Survey) -> None:
+        """Insert a new survey."""
+
+    def update(self, survey: Survey) -> None:
+        """Replace an existing survey."""
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Survey]:
+        """Surveys about a meetup."""
+
+    def all(self) -> Sequence[Survey]:
+        """Every survey."""
+
+
+class ResponseRepository(Protocol):
+    """Anonymous survey responses.
+
+    Listing order must not reveal the order of submission: backends return
+    responses sorted by their random id.
+    """
+
+    def add(self, response: Response) -> None:
+        """Insert a response."""
+
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
+        """Responses to a survey, sorted by id."""
+
+    def all(self) -> Sequence[Response]:
+        """Every response, sorted by id."""
+
+
+class ParticipationRepository(Protocol):
+    """Who answered which survey, unique by (survey, member)."""
+
+    def exists(self, survey_id: SurveyId, member_id: MemberId) -> bool:
+        """Tell if they answered."""
+
+    def add(self, participation: Participation) -> None:
+        """Record an answer."""
+
+    def all(self) -> Sequence[Participation]:
+        """Every participation, sorted."""
+
+
+class MessageRepository(Protocol):
+    """The outbox: every message, written in the transaction that caused it."""
+
+    def get(self, message_id: MessageId) -> Message | None:
+        """Return the message or ``None``."""
+
+    def add(self, message: Message) -> None:
+        """Insert a new message."""
+
+    def update(self, message: Message) -> None:
+        """Replace an existing message."""
+
+    def pending(self, limit: int) -> Sequence[Message]:
+        """Pending messages, oldest first."""
+
+    def all(self) -> Sequence[Message]:
+        """Every message, oldest first."""
+
+
+class InboxRepository(Protocol):
+    """In-app inbox items, unique by message id."""
+
+    def get(self, message_id: MessageId) -> InboxItem | None:
+        """Return the item or ``None``."""
+
+    def add(self, item: InboxItem) -> None:
+        """Insert a new item."""
+
+    def update(self, item: InboxItem) -> None:
+        """Replace an existing item."""
+
+    def for_recipient(self, member_id: MemberId) -> Sequence[InboxItem]:
+        """A member's inbox, newest first."""
+
+    def all(self) -> Sequence[InboxItem]:
+        """Every item."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository."""
+
+    members: MemberRepository
+    communities: CommunityRepository
+    memberships: MembershipRepository
+    posts: PostRepository
+    comments: CommentRepository
+    meetups: MeetupRepository
+    applications: ApplicationRepository
+    commitments: CommitmentRepository
+    draws: DrawRepository
+    surveys: SurveyRepository
+    responses: ResponseRepository
+    participations: ParticipationRepository
+    messages: MessageRepository
+    inbox: InboxRepository
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """End the transaction, discarding everything not committed."""
+
+    def commit(self) -> None:
+        """Make every write so far durable and visible."""
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+
+
+class Storage(Protocol):
+    """A storage backend: hands out units of work."""
+
+    @property
+    def name(self) -> str:
+        """The name configuration refers to this adapter by."""
+        raise NotImplementedError
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Return a new, not yet entered, unit of work."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+
+class StorageFactory(Protocol):
+    """What :func:`proforum_register_storage` returns: opens storages by URL scheme."""
+
+    @property
+    def name(self) -> str:
+        """The name configuration refers to this adapter by."""
+        raise NotImplementedError
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        """The URL schemes this factory opens, e.g. ``("sqlite",)``."""
+        raise NotImplementedError
+
+    def open(self, url: str) -> Storage:
+        """Open (and create if needed) the storage at ``url``."""

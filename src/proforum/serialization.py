@@ -1,0 +1,138 @@
+"""proforum's private cattrs converter, and whole-forum export and import.
+
+The converter is built here once, on cattrs' preconfigured JSON converter, and
+never shared with cattrs' global converter: host applications keep theirs.
+Plugins that need to serialise their own types get a copy through
+:func:`make_converter` and add hooks to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import cattrs
+from cattrs.preconf.json import make_converter as _json_converter
+
+from proforum.domain.common import Secret
+from proforum.domain.community import Community, Membership
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Identity, Nickname, RealName
+from proforum.domain.identity import Member as MemberT
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, Meetup
+from proforum.domain.notification import InboxItem, Message
+from proforum.domain.survey import Participation, Response, Survey
+from proforum.errors import InvalidDocument
+from proforum.ports.storage import Storage, UnitOfWork
+
+EXPORT_FORMAT: Final = "proforum-export"
+EXPORT_VERSION: Final = 1
+
+#: Table name in the export document → (entity type, how to list, how to add).
+_TABLES: Final[
+    dict[str, tuple[type[Any], Callable[[UnitOfWork], Any], Callable[[UnitOfWork], Any]]]
+] = {
+    "members": (MemberT, lambda u: u.members.all(), lambda u: u.members.add),
+    "communities": (Community, lambda u: u.communities.all(), lambda u: u.communities.add),
+    "memberships": (Membership, lambda u: u.memberships.all(), lambda u: u.memberships.add),
+    "posts": (Post, lambda u: u.posts.all(), lambda u: u.posts.add),
+    "comments": (Comment, lambda u: u.comments.all(), lambda u: u.comments.add),
+    "meetups": (Meetup, lambda u: u.meetups.all(), lambda u: u.meetups.add),
+    "applications": (Application, lambda u: u.applications.all(), lambda u: u.applications.add),
+    "commitments": (Commitment, lambda u: u.commitments.all(), lambda u: u.commitments.add),
+    "draws": (Draw, lambda u: u.draws.all(), lambda u: u.draws.add),
+    "surveys": (Survey, lambda u: u.surveys.all(), lambda u: u.surveys.add),
+    "responses": (Response, lambda u: u.responses.all(), lambda u: u.responses.add),
+    "participations": (
+        Participation,
+        lambda u: u.participations.all(),
+        lambda u: u.participations.add,
+    ),
+    "messages": (Message, lambda u: u.messages.all(), lambda u: u.messages.add),
+    "inbox": (InboxItem, lambda u: u.inbox.all(), lambda u: u.inbox.add),
+}
+
+
+def _structure_identity(value: Any, _: Any) -> Identity:
+    if not isinstance(value, Mapping):
+        raise InvalidDocument(None, reason="identity is not an object")
+    kind = value.get("kind")
+    if kind == "real_name":
+        return RealName.parse(value.get("value"))
+    if kind == "nickname":
+        return Nickname.parse(value.get("value"))
+    raise InvalidDocument(None, reason=f"unknown identity kind {kind!r}")
+
+
+def make_converter() -> cattrs.Converter:
+    """Return a new converter that knows every proforum domain type.
+
+    Identities become ``{"kind": "real_name"|"nickname", "value": ...}``;
+    secrets are written in clear (an export is as sensitive as the database);
+    datetimes are ISO 8601 strings with their offset.
+    """
+    converter = _json_converter()
+    converter.register_unstructure_hook(Secret, lambda s: s.reveal())
+    converter.register_structure_hook(Secret, lambda v, _: Secret(str(v)))
+    converter.register_unstructure_hook(RealName, lambda n: {"kind": n.kind, "value": n.value})
+    converter.register_unstructure_hook(Nickname, lambda n: {"kind": n.kind, "value": n.value})
+    converter.register_unstructure_hook(Identity, lambda n: {"kind": n.kind, "value": n.value})
+    converter.register_structure_hook(Identity, _structure_identity)
+    return converter
+
+
+_converter: Final = make_converter()
+
+
+def unstructure(value: Any) -> Any:
+    """Turn a domain object into JSON-ready primitives with the private converter."""
+    return _converter.unstructure(value)
+
+
+def structure(value: Any, cls: type[Any]) -> Any:
+    """Build a ``cls`` from primitives with the private converter."""
+    return _converter.structure(value, cls)
+
+
+def export_storage(storage: Storage) -> dict[str, Any]:
+    """Read every table of ``storage`` in one transaction into a JSON-ready document."""
+    with storage.unit_of_work() as uow:
+        tables = {
+            name: [unstructure(row) for row in lister(uow)]
+            for name, (_, lister, _) in _TABLES.items()
+        }
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
+
+
+def import_storage(storage: Storage, document: Any) -> None:
+    """Load a document from :func:`export_storage` into an empty ``storage``, atomically.
+
+    :raises InvalidDocument: wrong format or version, malformed rows, or the
+        storage already holds data.  Nothing is written in that case.
+    """
+    if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
+        raise InvalidDocument(None, reason="not a proforum export")
+    if document.get("version") != EXPORT_VERSION:
+        raise InvalidDocument(None, reason=f"unsupported version {document.get('version')!r}")
+    tables = document.get("tables")
+    if not isinstance(tables, Mapping) or set(tables) - set(_TABLES):
+        raise InvalidDocument(None, reason="unknown or missing tables")
+    with storage.unit_of_work() as uow:
+        if any(lister(uow) for _, lister, _ in _TABLES.values()):
+            raise InvalidDocument(None, reason="the target forum is not empty")
+        for name, (cls, _, adder) in _TABLES.items():
+            rows = tables.get(name, [])
+            if not isinstance(rows, list):
+                raise InvalidDocument(None, reason=f"table {name} is not a list")
+            add = adder(uow)
+            for row in rows:
+                try:
+                    add(structure(row, cls))
+                except InvalidDocument:
+                    raise
+                except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+                    raise InvalidDocument(
+                        None, reason=f"bad row in {name}: {type(exc).__name__}"
+                    ) from exc
+        uow.commit()

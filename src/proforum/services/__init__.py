@@ -1,0 +1,1 @@
+"""Use cases: each public method of :class:`proforum.Forum` is one transaction."""

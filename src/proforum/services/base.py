@@ -1,0 +1,275 @@
+"""What every use case shares: one transaction, who is acting, and the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+
+import attrs
+import pluggy
+
+from proforum.domain.common import CommunityId, MeetupId, MemberId, MessageId, SurveyId
+from proforum.domain.community import Community, Membership, Role
+from proforum.domain.events import (
+    ApplicationMade,
+    CommentPublished,
+    DomainEvent,
+    DrawDone,
+    MeetupEnded,
+    MemberRegistered,
+    PostPublished,
+)
+from proforum.domain.identity import Member
+from proforum.domain.meetup import Meetup
+from proforum.domain.notification import DeliveryStatus, Message, MessageKind
+from proforum.domain.survey import Survey
+from proforum.errors import NotACommunityMember, NotFound, RoleRequired
+from proforum.i18n import render
+from proforum.ports.clock import Clock, IdGenerator
+from proforum.ports.notifier import Notifier
+from proforum.ports.storage import Storage, UnitOfWork
+from proforum.ports.video import VideoProvider
+
+log = logging.getLogger("proforum")
+
+
+@attrs.define
+class Tx:
+    """One use case's transaction: the unit of work, its clock reading, what it caused."""
+
+    uow: UnitOfWork
+    now: datetime
+    ids: IdGenerator
+    channel: str
+    events: list[DomainEvent] = attrs.field(factory=list)
+    messages: list[MessageId] = attrs.field(factory=list)
+
+    def notify(self, recipient: MemberId, kind: MessageKind, **params: str) -> Message:
+        """Write a message to the outbox in this transaction."""
+        message = Message(
+            id=MessageId(self.ids.new("msg")),
+            recipient_id=recipient,
+            kind=kind,
+            channel=self.channel,
+            created_at=self.now,
+            params=params,
+        )
+        self.uow.messages.add(message)
+        self.messages.append(message.id)
+        return message
+
+    # -- lookups that raise NotFound ----------------------------------------
+
+    def member(self, member_id: MemberId) -> Member:
+        """Return the member or raise :class:`NotFound`."""
+        found = self.uow.members.get(member_id)
+        if found is None:
+            raise NotFound(member_id, entity="member")
+        return found
+
+    def community(self, community_id: CommunityId) -> Community:
+        """Return the community or raise :class:`NotFound`."""
+        found = self.uow.communities.get(community_id)
+        if found is None:
+            raise NotFound(community_id, entity="community")
+        return found
+
+    def meetup(self, meetup_id: MeetupId) -> Meetup:
+        """Return the meetup or raise :class:`NotFound`."""
+        found = self.uow.meetups.get(meetup_id)
+        if found is None:
+            raise NotFound(meetup_id, entity="meetup")
+        return found
+
+    def survey(self, survey_id: SurveyId) -> Survey:
+        """Return the survey or raise :class:`NotFound`."""
+        found = self.uow.surveys.get(survey_id)
+        if found is None:
+            raise NotFound(survey_id, entity="survey")
+        return found
+
+    # -- who is acting ------------------------------------------------------
+
+    def membership(self, community_id: CommunityId, actor: MemberId) -> Membership:
+        """Return the actor's membership or raise :class:`NotACommunityMember`."""
+        self.member(actor)
+        found = self.uow.memberships.get(community_id, actor)
+        if found is None:
+            raise NotACommunityMember(actor)
+        return found
+
+    def require_role(self, community_id: CommunityId, actor: MemberId, *roles: Role) -> Membership:
+        """Return the actor's membership if it has one of ``roles``, else raise."""
+        membership = self.membership(community_id, actor)
+        if membership.role not in roles:
+            raise RoleRequired(
+                actor,
+                roles_ko=", ".join(r.label_ko for r in roles),
+                roles_en=", ".join(r.value for r in roles),
+            )
+        return membership
+
+    def require_organiser(self, meetup: Meetup, actor: MemberId) -> None:
+        """Allow the meetup's host and the community's operators; refuse everyone else."""
+        membership = self.membership(meetup.community_id, actor)
+        if actor != meetup.host_id and membership.role is not Role.OPERATOR:
+            raise RoleRequired(actor, roles_ko="사회자, 운영자", roles_en="host, operator")
+
+
+class ForumBase:
+    """State and plumbing shared by the use-case mixins of :class:`proforum.Forum`."""
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        plugin_manager: pluggy.PluginManager,
+        clock: Clock,
+        ids: IdGenerator,
+        video_providers: Mapping[str, VideoProvider],
+        notifiers: Mapping[str, Notifier],
+        notifier: str,
+        deliver_immediately: bool,
+        max_delivery_attempts: int,
+    ) -> None:
+        self._storage = storage
+        self._pm = plugin_manager
+        self._clock = clock
+        self._ids = ids
+        self._video = dict(video_providers)
+        self._notifiers = dict(notifiers)
+        self._channel = notifier
+        self._deliver_immediately = deliver_immediately
+        self._max_attempts = max_delivery_attempts
+
+    @property
+    def storage(self) -> Storage:
+        """The storage backend this forum runs on."""
+        return self._storage
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every use case reads the time from."""
+        return self._clock
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The plugin manager whose hooks this forum calls."""
+        return self._pm
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        """Run one use case: commit on success, roll back on any exception.
+
+        Events reach plugins and messages leave the outbox only after the commit,
+        so a failed use case announces and sends nothing.
+        """
+        with self._storage.unit_of_work() as uow:
+            tx = Tx(uow=uow, now=self._clock.now(), ids=self._ids, channel=self._channel)
+            yield tx
+            uow.commit()
+        self._announce(tx.events)
+        if tx.messages and self._deliver_immediately:
+            self._relay(tx.messages)
+
+    def _announce(self, events: list[DomainEvent]) -> None:
+        hook = self._pm.hook
+        for event in events:
+            try:
+                if isinstance(event, MemberRegistered):
+                    hook.proforum_member_registered(forum=self, member=event.member)
+                elif isinstance(event, PostPublished):
+                    hook.proforum_post_published(
+                        forum=self, post=event.post, community=event.community
+                    )
+                elif isinstance(event, CommentPublished):
+                    hook.proforum_comment_published(
+                        forum=self, comment=event.comment, post=event.post
+                    )
+                elif isinstance(event, ApplicationMade):
+                    hook.proforum_application_made(
+                        forum=self, application=event.application, meetup=event.meetup
+                    )
+                elif isinstance(event, DrawDone):
+                    hook.proforum_draw_done(forum=self, meetup=event.meetup, draw=event.draw)
+                elif isinstance(event, MeetupEnded):
+                    hook.proforum_meetup_ended(
+                        forum=self,
+                        meetup=event.meetup,
+                        attended=event.attended,
+                        no_shows=event.no_shows,
+                    )
+                else:
+                    hook.proforum_survey_closed(
+                        forum=self, survey=event.survey, result=event.result
+                    )
+            except Exception:
+                # The change is committed: reporting failure to the caller would
+                # make them retry something that already happened.  The plugin's
+                # bug is logged with its traceback instead.
+                log.exception("a plugin failed while handling %s", type(event).__name__)
+
+    def _relay(
+        self, message_ids: list[MessageId] | None = None, limit: int = 1000
+    ) -> DeliveryReport:
+        """Deliver pending messages (those in ``message_ids``, or the oldest ``limit``).
+
+        Each message is delivered outside any transaction and marked in its own
+        short one, so a notifier that fails or hangs never rolls back the use
+        case; the message stays pending and is retried, up to the forum's
+        maximum number of attempts, by :meth:`deliver_pending`.
+        """
+        with self._storage.unit_of_work() as uow:
+            if message_ids is None:
+                batch = list(uow.messages.pending(limit))
+            else:
+                batch = [m for i in message_ids if (m := uow.messages.get(i)) is not None]
+            recipients = {m.recipient_id: uow.members.get(m.recipient_id) for m in batch}
+        report = DeliveryReport()
+        for message in batch:
+            if message.status is not DeliveryStatus.PENDING:
+                continue
+            recipient = recipients.get(message.recipient_id)
+            notifier = self._notifiers.get(message.channel)
+            error: str | None = None
+            if recipient is None:
+                error = "recipient no longer exists"
+            elif notifier is None:
+                error = f"no notifier named {message.channel!r}"
+            else:
+                try:
+                    notifier.deliver(
+                        message, recipient, render(message, recipient.locale, recipient.time_zone)
+                    )
+                except Exception as exc:
+                    # The message text may hold a link: log the kind of failure only.
+                    error = f"{type(exc).__name__}"
+                    log.warning("delivery of message %s failed: %s", message.id, error)
+            with self._storage.unit_of_work() as uow:
+                current = uow.messages.get(message.id)
+                if current is None or current.status is not DeliveryStatus.PENDING:
+                    continue
+                if error is None:
+                    uow.messages.update(current.sent(self._clock.now()))
+                    report = attrs.evolve(report, sent=report.sent + 1)
+                else:
+                    give_up = current.attempts + 1 >= self._max_attempts
+                    uow.messages.update(current.failed(error, give_up=give_up))
+                    report = attrs.evolve(
+                        report,
+                        failed=report.failed + (1 if give_up else 0),
+                        retrying=report.retrying + (0 if give_up else 1),
+                    )
+                uow.commit()
+        return report
+
+
+@attrs.frozen
+class DeliveryReport:
+    """What one pass of the relay did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0

@@ -1,0 +1,58 @@
+"""The :class:`Forum`: every use case of the story behind one object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proforum.services.attendance import AttendanceUseCases
+from proforum.services.inbox import InboxUseCases
+from proforum.services.lottery import LotteryUseCases
+from proforum.services.meetups import MeetupUseCases
+from proforum.services.members import MemberUseCases
+from proforum.services.posts import PostUseCases
+from proforum.services.surveys import SurveyUseCases
+
+
+class Forum(
+    MemberUseCases,
+    PostUseCases,
+    MeetupUseCases,
+    LotteryUseCases,
+    AttendanceUseCases,
+    SurveyUseCases,
+    InboxUseCases,
+):
+    """A professional community forum wired to storage, plugins and a clock.
+
+    Build one with :func:`proforum.open`.  Every public method is one use case
+    and one transaction; those that act on behalf of a member take the acting
+    member's id first and check what that member may do.
+    """
+
+    def export_data(self) -> dict[str, Any]:
+        """Return the whole forum as a JSON-ready document (see :mod:`proforum.serialization`)."""
+        from proforum.serialization import export_storage
+
+        return export_storage(self._storage)
+
+    def import_data(self, document: Any) -> None:
+        """Load a document made by :meth:`export_data` into this (empty) forum.
+
+        :raises InvalidDocument: the document is malformed or the forum is not empty.
+        """
+        from proforum.serialization import import_storage
+
+        import_storage(self._storage, document)
+
+    def close(self) -> None:
+        """Release the storage's connections and files."""
+        self._storage.close()
+
+    def __enter__(self) -> Forum:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Forum storage={self._storage.name!r} notifier={self._channel!r}>"

@@ -1,0 +1,293 @@
+"""Use cases about meetups: planning, announcing, applying, cancelling, following up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from proforum.domain.common import CommunityId, MeetupId, MemberId
+from proforum.domain.community import Role
+from proforum.domain.events import ApplicationMade
+from proforum.domain.meetup import (
+    Application,
+    ApplicationState,
+    Meetup,
+    MeetupFormat,
+    MeetupState,
+)
+from proforum.domain.notification import MessageKind
+from proforum.errors import (
+    AlreadyApplied,
+    ApplicationWindowClosed,
+    IllegalTransition,
+    InvalidSchedule,
+    NotFound,
+)
+from proforum.services.base import ForumBase, Tx
+
+#: Applications that still take part in the meetup and hear about changes.
+ACTIVE_STATES = frozenset(
+    {
+        ApplicationState.APPLIED,
+        ApplicationState.SELECTED,
+        ApplicationState.WAITLISTED,
+        ApplicationState.CONFIRMED,
+    }
+)
+
+
+def meetup_params(meetup: Meetup) -> dict[str, str]:
+    """Template parameters every message about ``meetup`` can use."""
+    return {
+        "meetup_id": meetup.id,
+        "meetup_title": meetup.title,
+        "topic": meetup.topic,
+        "starts_at": meetup.starts_at.isoformat(),
+        "closes_at": meetup.applications_close_at.isoformat(),
+        "capacity": str(meetup.capacity),
+        "venue": meetup.venue or "-",
+    }
+
+
+class MeetupUseCases(ForumBase):
+    """Planning meetups and applying to them."""
+
+    def create_meetup(
+        self,
+        actor: MemberId,
+        community_id: CommunityId,
+        *,
+        title: str,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        capacity: int,
+        applications_open_at: datetime,
+        applications_close_at: datetime,
+        host_id: MemberId | None = None,
+        time_zone: str | None = None,
+        format: MeetupFormat | str = MeetupFormat.ONLINE,
+        venue: str | None = None,
+    ) -> Meetup:
+        """Plan a meetup (in ``draft``); hosts and operators of the community only.
+
+        ``host_id`` (default: the actor) must be a host or operator of the
+        community.  Times must be aware datetimes; they are stored in UTC and
+        shown in ``time_zone`` (default: the community's).
+
+        :raises RoleRequired: the actor or the host is not a host or operator.
+        :raises InvalidCapacity: capacity below 1.
+        :raises InvalidSchedule: naive or out-of-order times, or a start in the past.
+        """
+        with self._transaction() as tx:
+            community = tx.community(community_id)
+            tx.require_role(community_id, actor, Role.HOST, Role.OPERATOR)
+            host = host_id or actor
+            tx.require_role(community_id, host, Role.HOST, Role.OPERATOR)
+            meetup = Meetup.plan(
+                id=MeetupId(tx.ids.new("mtp")),
+                community_id=community_id,
+                host_id=host,
+                title=title,
+                topic=topic,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=capacity,
+                applications_open_at=applications_open_at,
+                applications_close_at=applications_close_at,
+                created_at=tx.now,
+                time_zone=time_zone or community.time_zone,
+                format=MeetupFormat(format),
+                venue=venue,
+            )
+            self._check_future(tx, meetup)
+            tx.uow.meetups.add(meetup)
+        return meetup
+
+    @staticmethod
+    def _check_future(tx: Tx, meetup: Meetup) -> None:
+        if meetup.applications_close_at <= tx.now:
+            raise InvalidSchedule(
+                meetup.applications_close_at,
+                rule_ko="신청 마감은 지금보다 뒤여야 합니다",
+                rule_en="applications must close in the future",
+            )
+
+    def announce_meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
+        """Open applications and tell every member of the community.
+
+        :raises RoleRequired: the actor is neither the host nor an operator.
+        :raises IllegalTransition: the meetup is not a draft.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            self._check_future(tx, meetup)
+            opened = meetup.open_applications()
+            tx.uow.meetups.update(opened)
+            community = tx.community(meetup.community_id)
+            params = meetup_params(opened) | {"community_name": community.name}
+            for membership in tx.uow.memberships.for_community(meetup.community_id):
+                tx.notify(membership.member_id, MessageKind.MEETUP_ANNOUNCED, **params)
+        return opened
+
+    def meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
+        """Return a meetup; members of its community only."""
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.membership(meetup.community_id, actor)
+            return meetup
+
+    def meetups(self, actor: MemberId, community_id: CommunityId) -> Sequence[Meetup]:
+        """List a community's meetups by start time; members only."""
+        with self._transaction() as tx:
+            tx.membership(community_id, actor)
+            return tx.uow.meetups.for_community(community_id)
+
+    def apply(self, actor: MemberId, meetup_id: MeetupId) -> Application:
+        """Apply (참가 신청) to a meetup during its application window.
+
+        :raises NotACommunityMember: only members of the meetup's community apply.
+        :raises ApplicationWindowClosed: outside the window, or the meetup is not open.
+        :raises AlreadyApplied: the actor has applied before.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.membership(meetup.community_id, actor)
+            if tx.uow.applications.get(meetup_id, actor) is not None:
+                raise AlreadyApplied(meetup_id)
+            if not meetup.accepts_applications_at(tx.now):
+                raise ApplicationWindowClosed(meetup_id)
+            application = Application(
+                meetup_id=meetup_id,
+                member_id=actor,
+                state=ApplicationState.APPLIED,
+                applied_at=tx.now,
+                updated_at=tx.now,
+            )
+            tx.uow.applications.add(application)
+            tx.notify(actor, MessageKind.APPLICATION_RECEIVED, **meetup_params(meetup))
+            tx.events.append(ApplicationMade(application, meetup))
+        return application
+
+    def withdraw(self, actor: MemberId, meetup_id: MeetupId) -> Application:
+        """Withdraw an application while the window is still open.
+
+        :raises NotFound: the actor has not applied.
+        :raises ApplicationWindowClosed: the window has closed (decline a seat instead).
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            application = self._own_application(tx, meetup_id, actor)
+            if not meetup.accepts_applications_at(tx.now):
+                raise ApplicationWindowClosed(meetup_id)
+            withdrawn = application.move_to(ApplicationState.WITHDRAWN, tx.now)
+            tx.uow.applications.update(withdrawn)
+        return withdrawn
+
+    @staticmethod
+    def _own_application(tx: Tx, meetup_id: MeetupId, actor: MemberId) -> Application:
+        tx.member(actor)
+        application = tx.uow.applications.get(meetup_id, actor)
+        if application is None:
+            raise NotFound(meetup_id, entity="application")
+        return application
+
+    def application(self, actor: MemberId, meetup_id: MeetupId) -> Application:
+        """Return the actor's own application to a meetup.
+
+        :raises NotFound: the actor has not applied.
+        """
+        with self._transaction() as tx:
+            return self._own_application(tx, meetup_id, actor)
+
+    def applications(self, actor: MemberId, meetup_id: MeetupId) -> Sequence[Application]:
+        """List every application to a meetup; the host and operators only."""
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            return tx.uow.applications.for_meetup(meetup_id)
+
+    def cancel_meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
+        """Call a meetup off and tell everyone still taking part.
+
+        :raises IllegalTransition: the meetup has already ended or been cancelled.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            cancelled = meetup.cancel()
+            tx.uow.meetups.update(cancelled)
+            for application in tx.uow.applications.for_meetup(meetup_id):
+                if application.state in ACTIVE_STATES:
+                    tx.notify(
+                        application.member_id, MessageKind.MEETUP_CANCELLED, **meetup_params(meetup)
+                    )
+        return cancelled
+
+    def propose_follow_up(
+        self,
+        actor: MemberId,
+        meetup_id: MeetupId,
+        *,
+        title: str,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        capacity: int,
+        applications_open_at: datetime,
+        applications_close_at: datetime,
+        venue: str | None = None,
+        format: MeetupFormat | str = MeetupFormat.OFFLINE,
+    ) -> Meetup:
+        """Propose a follow-up (offline by default) to an ended meetup.
+
+        The follow-up is a new draft meetup in the same community, linked by
+        ``follow_up_of``; everyone who attended hears about it.
+
+        :raises IllegalTransition: the original meetup has not ended.
+        """
+        with self._transaction() as tx:
+            original = tx.meetup(meetup_id)
+            tx.require_organiser(original, actor)
+            if original.state is not MeetupState.ENDED:
+                raise IllegalTransition(
+                    meetup_id, entity="meetup", source=original.state.value, target="follow_up"
+                )
+            host_membership = tx.uow.memberships.get(original.community_id, original.host_id)
+            host = (
+                original.host_id
+                if host_membership is not None and host_membership.may_organise()
+                else actor
+            )
+            follow_up = attrs.evolve(
+                Meetup.plan(
+                    id=MeetupId(tx.ids.new("mtp")),
+                    community_id=original.community_id,
+                    host_id=host,
+                    title=title,
+                    topic=topic,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    capacity=capacity,
+                    applications_open_at=applications_open_at,
+                    applications_close_at=applications_close_at,
+                    created_at=tx.now,
+                    time_zone=original.time_zone,
+                    format=MeetupFormat(format),
+                    venue=venue,
+                ),
+                follow_up_of=original.id,
+            )
+            self._check_future(tx, follow_up)
+            tx.uow.meetups.add(follow_up)
+            for application in tx.uow.applications.for_meetup(meetup_id):
+                if application.state is ApplicationState.ATTENDED:
+                    tx.notify(
+                        application.member_id,
+                        MessageKind.FOLLOW_UP_PROPOSED,
+                        **meetup_params(follow_up),
+                    )
+        return follow_up

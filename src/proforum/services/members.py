@@ -1,0 +1,221 @@
+"""Use cases about members and communities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proforum.domain.common import CommunityId, MemberId, check_slug, clean_text
+from proforum.domain.community import Community, Membership, Role
+from proforum.domain.events import MemberRegistered
+from proforum.domain.identity import Identity, Locale, Member, Nickname, RealName
+from proforum.errors import (
+    AlreadyExists,
+    AlreadyMember,
+    InvalidInput,
+    InvalidProfile,
+    NicknameLocked,
+    NicknameTaken,
+    NotFound,
+    RoleRequired,
+)
+from proforum.services.base import ForumBase
+
+COMMUNITY_NAME_MAX = 50
+RULES_MAX = 5000
+
+
+class MemberUseCases(ForumBase):
+    """Registering members, and communities with their memberships and roles."""
+
+    def register_member(
+        self,
+        *,
+        job_function: str,
+        real_name: str | None = None,
+        nickname: str | None = None,
+        company: str | None = None,
+        years_of_experience: int | None = None,
+        locale: Locale = "ko",
+        time_zone: str = "Asia/Seoul",
+    ) -> Member:
+        """Register a member who speaks under a real name *or* a fixed nickname.
+
+        Exactly one of ``real_name`` and ``nickname`` must be given.  A nickname
+        cannot be changed by its owner afterwards.
+
+        :raises InvalidNickname: the nickname is empty, too long or malformed.
+        :raises InvalidRealName: the real name is empty, too long or malformed.
+        :raises NicknameTaken: another member has this nickname or a look-alike.
+        :raises InvalidProfile: the job function, company, experience, locale or
+            time zone is not valid.
+        """
+        if (real_name is None) == (nickname is None):
+            raise InvalidProfile(
+                None,
+                field="identity",
+                rule_ko="실명과 고정 닉네임 중 정확히 하나를 정해야 합니다",
+                rule_en="give exactly one of a real name and a fixed nickname",
+            )
+        identity: Identity = (
+            RealName.parse(real_name) if real_name is not None else Nickname.parse(nickname)
+        )
+        clean_company = None if company is None else clean_text("company", company, max_len=100)
+        with self._transaction() as tx:
+            if isinstance(identity, Nickname) and tx.uow.members.by_nickname_key(identity.key):
+                raise NicknameTaken(nickname)
+            member = Member(
+                id=MemberId(tx.ids.new("mem")),
+                identity=identity,
+                job_function=job_function,
+                registered_at=tx.now,
+                company=clean_company,
+                years_of_experience=years_of_experience,
+                locale=locale,
+                time_zone=time_zone,
+            )
+            tx.uow.members.add(member)
+            tx.events.append(MemberRegistered(member))
+        return member
+
+    def member(self, member_id: MemberId) -> Member:
+        """Return a member's public profile.
+
+        :raises NotFound: no such member.
+        """
+        with self._transaction() as tx:
+            return tx.member(member_id)
+
+    def change_nickname(self, actor: MemberId, new_nickname: str) -> Member:
+        """Refuse, always, for the owner: a fixed nickname is fixed.
+
+        Exists so that host applications surface one clear, translated error
+        instead of each inventing their own.
+
+        :raises NicknameLocked: always, for members with a nickname.
+        :raises InvalidInput: the member speaks under a real name.
+        """
+        with self._transaction() as tx:
+            member = tx.member(actor)
+            if isinstance(member.identity, Nickname):
+                raise NicknameLocked(new_nickname)
+            raise InvalidInput(new_nickname)
+
+    # -- communities ---------------------------------------------------------
+
+    def create_community(
+        self,
+        actor: MemberId,
+        *,
+        slug: str,
+        name: str,
+        job_function: str,
+        rules: str = "",
+        time_zone: str = "Asia/Seoul",
+    ) -> Community:
+        """Create a community for a job function; the creator becomes its operator.
+
+        :raises AlreadyExists: another community has this slug.
+        """
+        check_slug(slug)
+        clean_name = clean_text("name", name, max_len=COMMUNITY_NAME_MAX)
+        clean_rules = clean_text("rules", rules, max_len=RULES_MAX, multiline=True) if rules else ""
+        with self._transaction() as tx:
+            tx.member(actor)
+            if tx.uow.communities.by_slug(slug) is not None:
+                raise AlreadyExists(slug, entity="community")
+            community = Community(
+                id=CommunityId(tx.ids.new("com")),
+                slug=slug,
+                name=clean_name,
+                job_function=job_function,
+                created_at=tx.now,
+                rules=clean_rules,
+                time_zone=time_zone,
+            )
+            tx.uow.communities.add(community)
+            tx.uow.memberships.add(Membership(community.id, actor, Role.OPERATOR, tx.now))
+        return community
+
+    def community(self, community_id: CommunityId) -> Community:
+        """Return a community.
+
+        :raises NotFound: no such community.
+        """
+        with self._transaction() as tx:
+            return tx.community(community_id)
+
+    def community_by_slug(self, slug: str) -> Community:
+        """Return the community with ``slug``.
+
+        :raises NotFound: no such community.
+        """
+        with self._transaction() as tx:
+            found = tx.uow.communities.by_slug(slug)
+            if found is None:
+                raise NotFound(slug, entity="community")
+            return found
+
+    def join_community(self, actor: MemberId, community_id: CommunityId) -> Membership:
+        """Join a community as an ordinary member.
+
+        :raises AlreadyMember: the actor is already a member.
+        """
+        with self._transaction() as tx:
+            tx.member(actor)
+            tx.community(community_id)
+            if tx.uow.memberships.get(community_id, actor) is not None:
+                raise AlreadyMember(community_id)
+            membership = Membership(community_id, actor, Role.MEMBER, tx.now)
+            tx.uow.memberships.add(membership)
+        return membership
+
+    def leave_community(self, actor: MemberId, community_id: CommunityId) -> None:
+        """Leave a community.  The last operator cannot leave.
+
+        :raises NotACommunityMember: the actor is not a member.
+        :raises RoleRequired: the actor is the only operator left.
+        """
+        with self._transaction() as tx:
+            membership = tx.membership(community_id, actor)
+            if membership.role is Role.OPERATOR:
+                operators = [
+                    m
+                    for m in tx.uow.memberships.for_community(community_id)
+                    if m.role is Role.OPERATOR
+                ]
+                if len(operators) == 1:
+                    raise RoleRequired(actor, roles_ko="다른 운영자", roles_en="another operator")
+            tx.uow.memberships.remove(community_id, actor)
+
+    def assign_role(
+        self, actor: MemberId, community_id: CommunityId, member_id: MemberId, role: Role | str
+    ) -> Membership:
+        """Give a member of the community a role; only operators may.
+
+        :raises RoleRequired: the actor is not an operator.
+        :raises NotACommunityMember: the target is not a member.
+        """
+        try:
+            new_role = Role(role)
+        except ValueError:
+            raise InvalidProfile(
+                role,
+                field="role",
+                rule_ko="member, host, moderator, operator 중 하나",
+                rule_en="one of member, host, moderator, operator",
+            ) from None
+        with self._transaction() as tx:
+            tx.require_role(community_id, actor, Role.OPERATOR)
+            target = tx.membership(community_id, member_id)
+            updated = Membership(community_id, member_id, new_role, target.joined_at)
+            tx.uow.memberships.update(updated)
+        return updated
+
+    def memberships(self, actor: MemberId, community_id: CommunityId) -> Sequence[Membership]:
+        """List a community's memberships; members only.
+
+        :raises NotACommunityMember: the actor is not a member.
+        """
+        with self._transaction() as tx:
+            tx.membership(community_id, actor)
+            return tx.uow.memberships.for_community(community_id)

@@ -1,0 +1,119 @@
+"""Use cases about posts and comments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from proforum.domain.common import CommentId, CommunityId, MemberId, PostId, clean_text
+from proforum.domain.community import Community
+from proforum.domain.content import BODY_MAX, COMMENT_MAX, TITLE_MAX, Comment, Post
+from proforum.domain.events import CommentPublished, PostPublished
+from proforum.domain.identity import Member
+from proforum.errors import ContentRejected, InvalidInput, NotFound
+from proforum.services.base import ForumBase
+
+FEED_PAGE_MAX = 100
+
+
+class PostUseCases(ForumBase):
+    """Publishing posts and comments under the community's content policy."""
+
+    def _check_content(
+        self, community: Community, author: Member, title: str | None, body: str
+    ) -> None:
+        results = self._pm.hook.proforum_check_post(
+            community=community, author=author, title=title, body=body
+        )
+        violations = [v for result in results for v in (result or ())]
+        if violations:
+            raise ContentRejected(
+                [v.rule for v in violations],
+                reasons_ko="; ".join(v.message_ko for v in violations),
+                reasons_en="; ".join(v.message_en for v in violations),
+            )
+
+    def publish_post(
+        self, actor: MemberId, community_id: CommunityId, *, title: str, body: str
+    ) -> Post:
+        """Publish a post in a community, signed with the actor's name or nickname.
+
+        :raises NotACommunityMember: the actor is not a member of the community.
+        :raises InvalidText: the title or body is empty or too long.
+        :raises ContentRejected: a content-policy plugin refused it.
+        """
+        clean_title = clean_text("title", title, max_len=TITLE_MAX)
+        clean_body = clean_text("body", body, max_len=BODY_MAX, multiline=True)
+        with self._transaction() as tx:
+            community = tx.community(community_id)
+            tx.membership(community_id, actor)
+            author = tx.member(actor)
+            self._check_content(community, author, clean_title, clean_body)
+            post = Post(
+                id=PostId(tx.ids.new("pst")),
+                community_id=community_id,
+                author_id=actor,
+                title=clean_title,
+                body=clean_body,
+                published_at=tx.now,
+            )
+            tx.uow.posts.add(post)
+            tx.events.append(PostPublished(post, community))
+        return post
+
+    def comment(self, actor: MemberId, post_id: PostId, body: str) -> Comment:
+        """Reply to a post; members of the post's community only.
+
+        :raises NotFound: no such post.
+        :raises NotACommunityMember: the actor is not a member of the community.
+        :raises ContentRejected: a content-policy plugin refused it.
+        """
+        clean_body = clean_text("body", body, max_len=COMMENT_MAX, multiline=True)
+        with self._transaction() as tx:
+            post = tx.uow.posts.get(post_id)
+            if post is None:
+                raise NotFound(post_id, entity="post")
+            community = tx.community(post.community_id)
+            tx.membership(post.community_id, actor)
+            self._check_content(community, tx.member(actor), None, clean_body)
+            comment = Comment(
+                id=CommentId(tx.ids.new("cmt")),
+                post_id=post_id,
+                author_id=actor,
+                body=clean_body,
+                published_at=tx.now,
+            )
+            tx.uow.comments.add(comment)
+            tx.events.append(CommentPublished(comment, post))
+        return comment
+
+    def feed(
+        self,
+        actor: MemberId,
+        community_id: CommunityId,
+        *,
+        limit: int = 20,
+        before: tuple[datetime, PostId] | None = None,
+    ) -> Sequence[Post]:
+        """Return a page of a community's posts, newest first.
+
+        Pass the ``(published_at, id)`` of the last post of a page as ``before``
+        to get the next page (keyset pagination: deep pages cost the same).
+
+        :raises NotACommunityMember: the actor is not a member of the community.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= FEED_PAGE_MAX:
+            raise InvalidInput(limit)
+        with self._transaction() as tx:
+            tx.community(community_id)
+            tx.membership(community_id, actor)
+            return tx.uow.posts.feed(community_id, limit=limit, before=before)
+
+    def comments(self, actor: MemberId, post_id: PostId) -> Sequence[Comment]:
+        """Return the comments of a post, oldest first; members of its community only."""
+        with self._transaction() as tx:
+            post = tx.uow.posts.get(post_id)
+            if post is None:
+                raise NotFound(post_id, entity="post")
+            tx.membership(post.community_id, actor)
+            return tx.uow.comments.for_post(post_id)
