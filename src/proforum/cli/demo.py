@@ -83,7 +83,7 @@ def write_outputs(out: Path, result: StoryResult) -> None:
 )
 def demo_command(lang: str, seed: str | None, out: Path | None, db: str) -> None:
     """Replay the meetup story of the Marketing/PR community end to end."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     title, summary, item, value = _TITLES[lang]
     console.rule(f"[bold]{title}")
     clock = ManualClock(story_start())

@@ -1,0 +1,536 @@
+"""Contract suites every adapter runs: one mixin per port.
+
+A storage backend proves it keeps the storage contract with a few lines::
+
+    import pytest
+    from proforum.testing.contracts import StorageContract
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def storage(self):
+            storage = MyStorageFactory().open("mydb://...")
+            yield storage
+            storage.close()
+
+The fixture must yield a new, **empty** storage for each test.  Every test of
+the mixin then runs against it: round trips of every entity, uniqueness rules,
+orderings, keyset pagination, and the transaction rules (nothing is visible
+without a commit; an exception discards everything).
+
+Capability flags are class attributes a backend may switch off, e.g.
+``supports_threads = False`` for a backend that cannot be shared by threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MeetupId,
+    MemberId,
+    MessageId,
+    PostId,
+    ResponseId,
+    Secret,
+    SurveyId,
+)
+from proforum.domain.community import Community, Membership, Role
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Member, Nickname, RealName
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.survey import Participation, RatingQuestion, Response, Survey, SurveyState
+from proforum.errors import AlreadyExists, NicknameTaken, NotFound
+from proforum.ports.storage import Storage
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- sample data
+
+
+def sample_member(n: int, *, nickname: str | None = None, at: datetime = T0) -> Member:
+    """Member number ``n``; a real name unless ``nickname`` is given."""
+    identity = Nickname.parse(nickname) if nickname else RealName.parse(f"회원{n}")
+    return Member(
+        id=MemberId(f"mem_{n:04d}"),
+        identity=identity,
+        job_function="marketing-pr",
+        registered_at=at + timedelta(seconds=n),
+        company="리멤버앤컴퍼니" if n % 2 else None,
+        years_of_experience=n % 20,
+        locale="ko" if n % 3 else "en",
+    )
+
+
+def sample_community(n: int = 1, slug: str | None = None) -> Community:
+    """Community number ``n``."""
+    return Community(
+        id=CommunityId(f"com_{n:04d}"),
+        slug=slug or f"community-{n}",
+        name="마케팅/PR",
+        job_function="marketing-pr",
+        created_at=T0,
+        rules="실명 또는 고정 닉네임으로 일 이야기를 나눕니다.\n고발성 글은 금지합니다.",
+    )
+
+
+def sample_meetup(n: int = 1, community: int = 1, **changes: Any) -> Meetup:
+    """Meetup number ``n`` in community number ``community``, with a meeting link."""
+    starts = T0 + timedelta(days=9, hours=9)
+    meetup = Meetup(
+        id=MeetupId(f"mtp_{n:04d}"),
+        community_id=CommunityId(f"com_{community:04d}"),
+        host_id=MemberId("mem_0001"),
+        title="퍼포먼스 마케터끼리 만나요!",
+        topic="퍼포먼스 마케팅, 나는 이렇게 망해봤다!",
+        format="online",
+        starts_at=starts + timedelta(hours=n),
+        ends_at=starts + timedelta(hours=n + 2),
+        time_zone="Asia/Seoul",
+        capacity=20,
+        applications_open_at=T0,
+        applications_close_at=T0 + timedelta(days=6),
+        created_at=T0,
+        state=MeetupState.DRAWN,
+        meeting=MeetingRef("manual", "manual-1", Secret("https://zoom.us/j/1?pwd=x")),
+        reminder_sent_at=T0 + timedelta(days=8),
+    )
+    return attrs.evolve(meetup, **changes)
+
+
+def sample_application(meetup: int, member: int, minute: int = 0) -> Application:
+    """An application of member ``member`` to meetup ``meetup``."""
+    at = T0 + timedelta(minutes=minute)
+    return Application(
+        meetup_id=MeetupId(f"mtp_{meetup:04d}"),
+        member_id=MemberId(f"mem_{member:04d}"),
+        state=ApplicationState.APPLIED,
+        applied_at=at,
+        updated_at=at,
+    )
+
+
+def sample_message(n: int, *, minute: int = 0, recipient: int = 1) -> Message:
+    """Pending message number ``n`` holding a link in its parameters."""
+    return Message(
+        id=MessageId(f"msg_{n:04d}"),
+        recipient_id=MemberId(f"mem_{recipient:04d}"),
+        kind=MessageKind.MEETING_LINK,
+        channel="inbox",
+        created_at=T0 + timedelta(minutes=minute),
+        params={"meetup_title": "퍼포먼스 마케터끼리 만나요!", "link": "https://zoom.us/j/1"},
+    )
+
+
+def sample_survey(n: int = 1, meetup: int = 1) -> Survey:
+    """An open anonymous survey about meetup ``meetup``."""
+    return Survey(
+        id=SurveyId(f"srv_{n:04d}"),
+        meetup_id=MeetupId(f"mtp_{meetup:04d}"),
+        title="모임 만족도 익명 설문",
+        question=RatingQuestion("만족하셨나요?", "Were you satisfied?"),
+        anonymous=True,
+        opens_at=T0,
+        closes_at=T0 + timedelta(days=3),
+        created_at=T0,
+    )
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+class StorageContract:
+    """Tests every storage backend must pass; subclass and provide ``storage``."""
+
+    #: Whether two threads may each use their own unit of work at once.
+    supports_threads: bool = True
+
+    @pytest.fixture
+    def storage(self) -> Iterator[Storage]:
+        """Yield a new, empty storage; backends must override this fixture."""
+        raise NotImplementedError("define a `storage` fixture yielding an empty storage")
+
+    # -- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _put(storage: Storage, *rows: object) -> None:
+        adders = {
+            Member: lambda u: u.members.add,
+            Community: lambda u: u.communities.add,
+            Membership: lambda u: u.memberships.add,
+            Post: lambda u: u.posts.add,
+            Comment: lambda u: u.comments.add,
+            Meetup: lambda u: u.meetups.add,
+            Application: lambda u: u.applications.add,
+            Commitment: lambda u: u.commitments.add,
+            Draw: lambda u: u.draws.add,
+            Survey: lambda u: u.surveys.add,
+            Response: lambda u: u.responses.add,
+            Participation: lambda u: u.participations.add,
+            Message: lambda u: u.messages.add,
+            InboxItem: lambda u: u.inbox.add,
+        }
+        with storage.unit_of_work() as uow:
+            for row in rows:
+                adders[type(row)](uow)(row)
+            uow.commit()
+
+    # -- members -------------------------------------------------------------
+
+    def test_member_round_trip(self, storage: Storage) -> None:
+        """Members with either kind of identity come back equal; lookups by id and nickname key work."""
+        real, nick = sample_member(1), sample_member(2, nickname="ROAS요정")
+        self._put(storage, real, nick)
+        with storage.unit_of_work() as uow:
+            assert uow.members.get(real.id) == real
+            assert uow.members.get(nick.id) == nick
+            assert uow.members.get(MemberId("mem_9999")) is None
+            assert uow.members.by_nickname_key("roas요정") == nick
+            assert uow.members.by_nickname_key("nobody") is None
+
+    def test_member_ids_and_nickname_keys_are_unique(self, storage: Storage) -> None:
+        """Ids and nickname keys are unique; real-name members never clash."""
+        self._put(storage, sample_member(1, nickname="Kevin"))
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.members.add(sample_member(1, nickname="Other"))
+        # The Kelvin sign folds to "k": a look-alike of an existing nickname.
+        with pytest.raises(NicknameTaken), storage.unit_of_work() as uow:
+            uow.members.add(sample_member(2, nickname="\u212aevin"))
+        # Members speaking under real names never clash on the nickname key.
+        self._put(storage, sample_member(3), sample_member(4))
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.members.all()] == ["mem_0001", "mem_0003", "mem_0004"]
+
+    def test_member_update(self, storage: Storage) -> None:
+        """Updates replace the row; updating a missing member raises NotFound."""
+        member = sample_member(1)
+        self._put(storage, member)
+        changed = attrs.evolve(member, company="새회사", years_of_experience=11)
+        with storage.unit_of_work() as uow:
+            uow.members.update(changed)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.members.get(member.id) == changed
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.members.update(sample_member(2))
+
+    def test_members_are_listed_by_registration_then_id(self, storage: Storage) -> None:
+        """``all()`` orders members by registration time, then id."""
+        late = sample_member(1, at=T0 + timedelta(days=1))
+        self._put(storage, late, sample_member(3), sample_member(2))
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.members.all()] == ["mem_0002", "mem_0003", "mem_0001"]
+
+    # -- communities and memberships -----------------------------------------
+
+    def test_community_round_trip_and_unique_slug(self, storage: Storage) -> None:
+        """Communities round-trip and their slug is unique."""
+        community = sample_community(1, slug="marketing-pr")
+        self._put(storage, community)
+        with storage.unit_of_work() as uow:
+            assert uow.communities.get(community.id) == community
+            assert uow.communities.by_slug("marketing-pr") == community
+            assert uow.communities.by_slug("development") is None
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.communities.add(sample_community(2, slug="marketing-pr"))
+
+    def test_memberships(self, storage: Storage) -> None:
+        """Memberships are unique per (community, member), ordered by join time, updatable and removable."""
+        c = CommunityId("com_0001")
+        rows = [
+            Membership(c, MemberId(f"mem_{i:04d}"), Role.MEMBER, T0 + timedelta(minutes=5 - i))
+            for i in range(1, 5)
+        ]
+        other = Membership(CommunityId("com_0002"), MemberId("mem_0001"), Role.OPERATOR, T0)
+        self._put(storage, *rows, other)
+        with storage.unit_of_work() as uow:
+            listed = uow.memberships.for_community(c)
+            assert [m.member_id for m in listed] == ["mem_0004", "mem_0003", "mem_0002", "mem_0001"]
+            assert uow.memberships.get(c, MemberId("mem_0002")) == rows[1]
+            uow.memberships.update(attrs.evolve(rows[1], role=Role.HOST))
+            uow.memberships.remove(c, MemberId("mem_0003"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            found = uow.memberships.get(c, MemberId("mem_0002"))
+            assert found is not None
+            assert found.role is Role.HOST
+            assert uow.memberships.get(c, MemberId("mem_0003")) is None
+            assert len(uow.memberships.all()) == 4
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.memberships.add(rows[0])
+
+    # -- posts and comments --------------------------------------------------
+
+    def test_feed_is_newest_first_with_keyset_pages(self, storage: Storage) -> None:
+        """The feed is newest first and keyset pages neither skip nor repeat posts."""
+        c = CommunityId("com_0001")
+        posts = [
+            Post(
+                PostId(f"pst_{i:04d}"),
+                c,
+                MemberId("mem_0001"),
+                f"제목 {i}",
+                "본문 😀",
+                T0 + timedelta(minutes=i // 2),  # pairs share a time: ids break the tie
+            )
+            for i in range(25)
+        ]
+        elsewhere = Post(
+            PostId("pst_9999"),
+            CommunityId("com_0002"),
+            MemberId("mem_0001"),
+            "다른 곳",
+            "본문",
+            T0 + timedelta(days=1),
+        )
+        self._put(storage, *posts, elsewhere)
+        expected = sorted(posts, key=lambda p: (p.published_at, p.id), reverse=True)
+        with storage.unit_of_work() as uow:
+            page1 = list(uow.posts.feed(c, limit=10, before=None))
+            assert page1 == expected[:10]
+            last = page1[-1]
+            page2 = list(uow.posts.feed(c, limit=10, before=(last.published_at, last.id)))
+            assert page2 == expected[10:20]
+            last = page2[-1]
+            page3 = list(uow.posts.feed(c, limit=10, before=(last.published_at, last.id)))
+            assert page3 == expected[20:]
+            assert uow.posts.get(PostId("pst_0003")) == posts[3]
+            assert [p.id for p in uow.posts.all()][-1] == "pst_9999"
+
+    def test_comments_are_listed_oldest_first(self, storage: Storage) -> None:
+        """Comments of a post come oldest first."""
+        p = PostId("pst_0001")
+        comments = [
+            Comment(
+                CommentId(f"cmt_{i}"),
+                p,
+                MemberId("mem_0001"),
+                f"댓글 {i}",
+                T0 + timedelta(minutes=10 - i),
+            )
+            for i in range(3)
+        ]
+        self._put(storage, *comments)
+        with storage.unit_of_work() as uow:
+            assert list(uow.comments.for_post(p)) == comments[::-1]
+            assert uow.comments.get(CommentId("cmt_1")) == comments[1]
+            assert uow.comments.for_post(PostId("pst_0002")) == []
+
+    # -- meetups and applications --------------------------------------------
+
+    def test_meetup_round_trip_keeps_every_field(self, storage: Storage) -> None:
+        """Every meetup field survives storage, including the secret link and aware UTC times."""
+        full = sample_meetup(
+            1,
+            venue="서울 중구",
+            follow_up_of=MeetupId("mtp_0000"),
+            links_sent_at=T0 + timedelta(days=7),
+        )
+        bare = sample_meetup(2, meeting=None, reminder_sent_at=None, state=MeetupState.DRAFT)
+        self._put(storage, full, bare)
+        with storage.unit_of_work() as uow:
+            assert uow.meetups.get(full.id) == full
+            assert uow.meetups.get(bare.id) == bare
+            got = uow.meetups.get(full.id)
+            assert got is not None
+            assert got.meeting is not None
+            assert got.meeting.join_url.reveal() == "https://zoom.us/j/1?pwd=x"
+            assert got.starts_at.utcoffset() == timedelta(0)
+            uow.meetups.update(attrs.evolve(bare, state=MeetupState.OPEN))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            got = uow.meetups.get(bare.id)
+            assert got is not None
+            assert got.state is MeetupState.OPEN
+            assert [m.id for m in uow.meetups.for_community(CommunityId("com_0001"))] == [
+                "mtp_0001",
+                "mtp_0002",
+            ]
+
+    def test_applications(self, storage: Storage) -> None:
+        """Applications are unique per (meetup, member) and ordered by application time."""
+        apps = [sample_application(1, m, minute=10 - m) for m in range(1, 6)]
+        self._put(storage, *apps, sample_application(2, 1))
+        with storage.unit_of_work() as uow:
+            listed = uow.applications.for_meetup(MeetupId("mtp_0001"))
+            assert [a.member_id for a in listed] == [f"mem_{m:04d}" for m in range(5, 0, -1)]
+            chosen = apps[0].move_to(ApplicationState.SELECTED, T0 + timedelta(days=1))
+            uow.applications.update(chosen)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.applications.get(MeetupId("mtp_0001"), MemberId("mem_0001")) == chosen
+            assert len(uow.applications.all()) == 6
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.applications.add(sample_application(1, 3))
+
+    def test_commitment_and_draw_one_per_meetup(self, storage: Storage) -> None:
+        """Commitments and draws round-trip with their full order; one of each per meetup."""
+        applicants = [MemberId(f"mem_{i:04d}") for i in range(40)]
+        commitment = Commitment.make(
+            meetup_id=MeetupId("mtp_0001"),
+            seats=20,
+            applicants=applicants,
+            seed=bytes(range(32)),
+            committed_at=T0,
+        )
+        draw = Draw.run(commitment, T0 + timedelta(hours=1))
+        self._put(storage, commitment, draw)
+        with storage.unit_of_work() as uow:
+            assert uow.commitments.get(MeetupId("mtp_0001")) == commitment
+            got = uow.draws.get(MeetupId("mtp_0001"))
+            assert got == draw
+            assert got is not None
+            assert got.selected + got.waitlist == draw.selected + draw.waitlist
+            assert uow.draws.get(MeetupId("mtp_0002")) is None
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.draws.add(draw)
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.commitments.add(commitment)
+
+    # -- surveys -------------------------------------------------------------
+
+    def test_survey_responses_and_participation(self, storage: Storage) -> None:
+        """Responses list by random id; participation is unique and apart from responses."""
+        survey = sample_survey()
+        ids = ["rsp_f0", "rsp_0a", "rsp_9c", "rsp_33"]
+        responses = [
+            Response(ResponseId(i), survey.id, r) for i, r in zip(ids, (5, 4, 3, 4), strict=True)
+        ]
+        self._put(storage, survey, *responses)
+        self._put(
+            storage,
+            Participation(survey.id, MemberId("mem_0001")),
+            Participation(survey.id, MemberId("mem_0002"), ResponseId("rsp_0a")),
+        )
+        with storage.unit_of_work() as uow:
+            assert uow.surveys.get(survey.id) == survey
+            assert uow.surveys.for_meetup(MeetupId("mtp_0001")) == [survey]
+            # Sorted by the random id, never by when the answer arrived.
+            assert [r.id for r in uow.responses.for_survey(survey.id)] == sorted(ids)
+            assert uow.participations.exists(survey.id, MemberId("mem_0001"))
+            assert not uow.participations.exists(survey.id, MemberId("mem_0003"))
+            assert {p.response_id for p in uow.participations.all()} == {None, "rsp_0a"}
+            uow.surveys.update(attrs.evolve(survey, state=SurveyState.CLOSED))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            got = uow.surveys.get(survey.id)
+            assert got is not None
+            assert got.state is SurveyState.CLOSED
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.participations.add(Participation(survey.id, MemberId("mem_0001")))
+
+    # -- messages and inbox --------------------------------------------------
+
+    def test_outbox_pending_order_and_updates(self, storage: Storage) -> None:
+        """Pending messages come oldest first; sent and failed ones drop out of ``pending``."""
+        messages = [sample_message(i, minute=10 - i) for i in range(1, 6)]
+        self._put(storage, *messages)
+        with storage.unit_of_work() as uow:
+            pending = uow.messages.pending(3)
+            assert [m.id for m in pending] == ["msg_0005", "msg_0004", "msg_0003"]
+            uow.messages.update(messages[4].sent(T0 + timedelta(hours=1)))
+            uow.messages.update(messages[3].failed("Timeout", give_up=True))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.messages.pending(10)] == ["msg_0003", "msg_0002", "msg_0001"]
+            got = uow.messages.get(MessageId("msg_0004"))
+            assert got is not None
+            assert got.status is DeliveryStatus.FAILED
+            assert got.params == messages[3].params
+            assert len(uow.messages.all()) == 5
+
+    def test_inbox(self, storage: Storage) -> None:
+        """Inbox items list newest first per recipient and keep their read time."""
+        items = [
+            InboxItem(
+                MessageId(f"msg_{i:04d}"),
+                MemberId("mem_0001"),
+                MessageKind.REMINDER,
+                T0 + timedelta(minutes=i),
+                {"meetup_title": "모임"},
+            )
+            for i in range(3)
+        ]
+        self._put(storage, *items)
+        with storage.unit_of_work() as uow:
+            assert list(uow.inbox.for_recipient(MemberId("mem_0001"))) == items[::-1]
+            assert uow.inbox.for_recipient(MemberId("mem_0002")) == []
+            uow.inbox.update(attrs.evolve(items[0], read_at=T0 + timedelta(hours=1)))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            got = uow.inbox.get(MessageId("msg_0000"))
+            assert got is not None
+            assert got.read_at == T0 + timedelta(hours=1)
+
+    # -- transactions --------------------------------------------------------
+
+    def test_nothing_is_kept_without_commit(self, storage: Storage) -> None:
+        """A unit of work reads its own writes, and keeps none of them without commit."""
+        with storage.unit_of_work() as uow:
+            uow.members.add(sample_member(1))
+            assert uow.members.get(MemberId("mem_0001")) is not None  # read your writes
+        with storage.unit_of_work() as uow:
+            assert uow.members.get(MemberId("mem_0001")) is None
+
+    def test_an_exception_discards_every_write(self, storage: Storage) -> None:
+        """An exception inside a unit of work discards every write it made."""
+        self._put(storage, sample_member(1))
+
+        class Boom(Exception):
+            pass
+
+        def fail_halfway() -> None:
+            with storage.unit_of_work() as uow:
+                uow.members.add(sample_member(2))
+                uow.communities.add(sample_community())
+                uow.members.update(attrs.evolve(sample_member(1), company="바뀜"))
+                raise Boom
+
+        with pytest.raises(Boom):
+            fail_halfway()
+        with storage.unit_of_work() as uow:
+            assert list(uow.members.all()) == [sample_member(1)]
+            assert uow.communities.all() == []
+
+    def test_rollback_then_more_work_in_the_same_unit(self, storage: Storage) -> None:
+        """After ``rollback()`` the same unit of work can go on and commit."""
+        with storage.unit_of_work() as uow:
+            uow.members.add(sample_member(1))
+            uow.rollback()
+            uow.members.add(sample_member(2))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.members.all()] == ["mem_0002"]
+
+    def test_commits_from_threads_are_all_kept(self, storage: Storage) -> None:
+        """Units of work committed from several threads are all kept."""
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        errors: list[BaseException] = []
+
+        def work(n: int) -> None:
+            try:
+                with storage.unit_of_work() as uow:
+                    uow.members.add(sample_member(n))
+                    uow.commit()
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(1, 9)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with storage.unit_of_work() as uow:
+            assert len(uow.members.all()) == 8
