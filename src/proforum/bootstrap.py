@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pluggy
 
-from proforum.errors import UnknownAdapter
+from proforum.errors import DuplicateAdapter, UnknownAdapter
 from proforum.plugins import get_plugin_manager, index_by_name, pick
 from proforum.ports.clock import Clock, IdGenerator, RandomIds, SystemClock
 from proforum.ports.context import AdapterContext
@@ -24,13 +24,17 @@ def _storage_factory(pm: pluggy.PluginManager, url: str) -> StorageFactory:
     by_scheme: dict[str, StorageFactory] = {}
     for factory in factories.values():
         for s in factory.schemes:
+            # Two factories claiming one scheme is an error, as the hookspec
+            # promises: otherwise registration order would silently decide.
+            if by_scheme.get(s, factory) is not factory:
+                raise DuplicateAdapter(s, name=s, kind="storage")
             by_scheme[s] = factory
     try:
         return by_scheme[scheme]
     except KeyError:
         raise UnknownAdapter(
             scheme,
-            name=scheme or url[:20],
+            name=scheme or "(none)",
             kind="storage",
             available=", ".join(sorted(by_scheme)) or "-",
         ) from None

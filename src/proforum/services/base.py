@@ -93,8 +93,12 @@ class Tx:
     # -- who is acting ------------------------------------------------------
 
     def membership(self, community_id: CommunityId, actor: MemberId) -> Membership:
-        """Return the actor's membership or raise :class:`NotACommunityMember`."""
+        """Return the actor's membership or raise :class:`NotACommunityMember`.
+
+        :raises NotFound: the actor or the community does not exist.
+        """
         self.member(actor)
+        self.community(community_id)
         found = self.uow.memberships.get(community_id, actor)
         if found is None:
             raise NotACommunityMember(actor)
@@ -175,41 +179,25 @@ class ForumBase:
             self._relay(tx.messages)
 
     def _announce(self, events: list[DomainEvent]) -> None:
-        hook = self._pm.hook
         for event in events:
-            try:
-                if isinstance(event, MemberRegistered):
-                    hook.proforum_member_registered(forum=self, member=event.member)
-                elif isinstance(event, PostPublished):
-                    hook.proforum_post_published(
-                        forum=self, post=event.post, community=event.community
+            name, arguments = _event_call(event)
+            kwargs = {"forum": self, **arguments}
+            caller = getattr(self._pm.hook, name)
+            # Each implementation is called on its own, newest first as pluggy
+            # would: one plugin's bug must not keep the event from the others.
+            for impl in reversed(caller.get_hookimpls()):
+                if impl.hookwrapper or impl.wrapper:
+                    log.warning(
+                        "plugin %r: event hook %s cannot be a wrapper", impl.plugin_name, name
                     )
-                elif isinstance(event, CommentPublished):
-                    hook.proforum_comment_published(
-                        forum=self, comment=event.comment, post=event.post
-                    )
-                elif isinstance(event, ApplicationMade):
-                    hook.proforum_application_made(
-                        forum=self, application=event.application, meetup=event.meetup
-                    )
-                elif isinstance(event, DrawDone):
-                    hook.proforum_draw_done(forum=self, meetup=event.meetup, draw=event.draw)
-                elif isinstance(event, MeetupEnded):
-                    hook.proforum_meetup_ended(
-                        forum=self,
-                        meetup=event.meetup,
-                        attended=event.attended,
-                        no_shows=event.no_shows,
-                    )
-                else:
-                    hook.proforum_survey_closed(
-                        forum=self, survey=event.survey, result=event.result
-                    )
-            except Exception:
-                # The change is committed: reporting failure to the caller would
-                # make them retry something that already happened.  The plugin's
-                # bug is logged with its traceback instead.
-                log.exception("a plugin failed while handling %s", type(event).__name__)
+                    continue
+                try:
+                    impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
+                except Exception:
+                    # The change is committed: reporting failure to the caller
+                    # would make them retry something that already happened.
+                    # The plugin's bug is logged with its traceback instead.
+                    log.exception("plugin %r failed in %s", impl.plugin_name, name)
 
     def _relay(
         self, message_ids: list[MessageId] | None = None, limit: int = 1000
@@ -273,3 +261,27 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+
+
+def _event_call(event: DomainEvent) -> tuple[str, dict[str, object]]:
+    """The hook that announces ``event``, and its arguments but ``forum``."""
+    if isinstance(event, MemberRegistered):
+        return "proforum_member_registered", {"member": event.member}
+    if isinstance(event, PostPublished):
+        return "proforum_post_published", {"post": event.post, "community": event.community}
+    if isinstance(event, CommentPublished):
+        return "proforum_comment_published", {"comment": event.comment, "post": event.post}
+    if isinstance(event, ApplicationMade):
+        return "proforum_application_made", {
+            "application": event.application,
+            "meetup": event.meetup,
+        }
+    if isinstance(event, DrawDone):
+        return "proforum_draw_done", {"meetup": event.meetup, "draw": event.draw}
+    if isinstance(event, MeetupEnded):
+        return "proforum_meetup_ended", {
+            "meetup": event.meetup,
+            "attended": event.attended,
+            "no_shows": event.no_shows,
+        }
+    return "proforum_survey_closed", {"survey": event.survey, "result": event.result}
