@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 
 import proforum
 from proforum import ManualClock
 from proforum.domain.community import Community
 from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
+from proforum.errors import ProforumError
 
 SEOUL = ZoneInfo("Asia/Seoul")
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=SEOUL)
@@ -95,3 +98,53 @@ class World:
             for a in self.forum.applications(self.host.id, meetup.id)
             if a.state == "attended"
         ]
+
+
+#: Pieces of the meeting link that must never reach an error message or a log.
+LINK_SECRETS = (LINK, "secretpasscode", "81234567890")
+
+E = TypeVar("E", bound=ProforumError)
+
+
+def check_error(exc: ProforumError, *secrets: str) -> None:
+    """Check what every proforum error promises: its code, two messages, no leaks.
+
+    ``str()`` and ``repr()`` must show neither the meeting link, nor any of
+    ``secrets``, nor the offending value when it is a string long enough to be
+    recognisable (unless the raiser also passed it as a message parameter,
+    which is only done for public identifiers such as an adapter's name).
+    """
+    assert exc.code == type(exc).code
+    ko, en = exc.message_ko, exc.message_en
+    assert ko.strip()
+    assert en.strip()
+    assert ko != en
+    shown = (str(exc), repr(exc), ko, en)
+    hidden = [*LINK_SECRETS, *secrets]
+    value = exc.value
+    if isinstance(value, str) and len(value.strip()) >= 6 and value not in exc.params.values():
+        hidden.append(value)
+    for text in shown:
+        for secret in hidden:
+            assert secret not in text, f"{type(exc).__name__} shows {secret!r}"
+
+
+def assert_unchanged(
+    forum: proforum.Forum, action: Callable[[], object], expected: type[E], *secrets: str
+) -> E:
+    """Run ``action``, expect exactly ``expected``, and check it changed nothing.
+
+    Nothing means: the exported forum is equal before and after, and the outbox
+    holds the same messages.  The error itself must pass :func:`check_error`.
+    Returns the error for further checks.
+    """
+    before = forum.export_data()
+    outbox = list(forum.outbox())
+    with pytest.raises(expected) as info:
+        action()
+    exc = info.value
+    assert type(exc) is expected, f"raised {type(exc).__name__}, expected {expected.__name__}"
+    check_error(exc, *secrets)
+    assert forum.export_data() == before, f"{expected.__name__} was raised after a write"
+    assert list(forum.outbox()) == outbox
+    return exc

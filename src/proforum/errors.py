@@ -30,6 +30,9 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "commitment": ("추첨 약정", "lottery commitment"),
     "survey": ("설문", "survey"),
     "message": ("알림", "message"),
+    "response": ("설문 응답", "survey response"),
+    "participation": ("설문 참여 기록", "survey participation"),
+    "inbox item": ("받은 알림", "inbox item"),
 }
 
 
@@ -286,6 +289,14 @@ class NicknameLocked(Conflict):
     template_en = "A fixed nickname cannot be changed by its owner; ask an operator."
 
 
+class LastOperator(Conflict):
+    """The only operator of a community tried to leave it or give up the role."""
+
+    code = "conflict.last_operator"
+    template_ko = "커뮤니티에는 운영자가 한 명 이상 있어야 합니다. 먼저 다른 운영자를 지정하세요."
+    template_en = "A community needs at least one operator; appoint another operator first."
+
+
 class AlreadyExists(Conflict):
     """An entity with the same unique key already exists."""
 
@@ -444,6 +455,34 @@ class StorageError(PluginError):
     template_en = "The storage failed: {reason}"
 
 
+class SchemaOutdated(StorageError):
+    """The database schema is older than this version of proforum needs."""
+
+    code = "storage.schema_outdated"
+    template_ko = (
+        "데이터베이스 스키마가 이 버전의 proforum보다 오래되었습니다"
+        " (현재 {current}, 필요 {head}). 다음 명령으로 올리세요: {command}"
+    )
+    template_en = (
+        "The database schema is older than this version of proforum needs"
+        " (at {current}, needs {head}). Upgrade it with: {command}"
+    )
+
+
+class SchemaTooNew(StorageError):
+    """The database schema is newer than this version of proforum knows."""
+
+    code = "storage.schema_too_new"
+    template_ko = (
+        "데이터베이스 스키마({current})가 이 버전의 proforum(최신 {head})보다 새롭습니다."
+        " 데이터베이스를 올린 proforum 버전으로 업그레이드하세요."
+    )
+    template_en = (
+        "The database schema ({current}) is newer than this version of proforum"
+        " knows (latest {head}). Install the proforum version that upgraded it."
+    )
+
+
 __all__ = [
     "ENTITY_NAMES",
     "AlreadyAnswered",
@@ -472,6 +511,7 @@ __all__ = [
     "InvalidText",
     "InvalidTimeZone",
     "Lang",
+    "LastOperator",
     "LinkNotGranted",
     "MeetingNotReady",
     "NicknameLocked",
@@ -485,6 +525,8 @@ __all__ = [
     "PluginError",
     "ProforumError",
     "RoleRequired",
+    "SchemaOutdated",
+    "SchemaTooNew",
     "StorageError",
     "SurveyNotOpen",
     "TooEarly",

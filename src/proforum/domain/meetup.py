@@ -19,7 +19,7 @@ from proforum.domain.common import (
     require_aware,
     utc_validator,
 )
-from proforum.errors import IllegalTransition, InvalidCapacity, InvalidSchedule
+from proforum.errors import IllegalTransition, InvalidCapacity, InvalidInput, InvalidSchedule
 
 MAX_CAPACITY = 10_000
 TITLE_MAX = 200
@@ -34,6 +34,16 @@ class MeetupFormat(enum.StrEnum):
 
     ONLINE = "online"
     OFFLINE = "offline"
+
+
+def parse_format(value: object) -> MeetupFormat:
+    """Return ``value`` as a :class:`MeetupFormat`; raise :class:`InvalidInput` if it is none."""
+    try:
+        if isinstance(value, str):
+            return MeetupFormat(value)
+    except ValueError:
+        pass
+    raise InvalidInput(value)
 
 
 class MeetupState(enum.StrEnum):
@@ -142,7 +152,7 @@ class Meetup:
                 rule_ko="신청 기간은 시작 전에 열리고 닫혀야 합니다",
                 rule_en="the application window must open and close before the start",
             )
-        meetup_format = MeetupFormat(format)
+        meetup_format = parse_format(format)
         clean_venue = None
         if venue is not None:
             clean_venue = clean_text("venue", venue, max_len=VENUE_MAX)
@@ -247,7 +257,8 @@ _APPLICATION_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = 
     ApplicationState.NO_SHOW: frozenset({ApplicationState.ATTENDED}),
     ApplicationState.ATTENDED: frozenset(),
     ApplicationState.DECLINED: frozenset(),
-    ApplicationState.WITHDRAWN: frozenset(),
+    # Someone who withdrew may change their mind while the window is open.
+    ApplicationState.WITHDRAWN: frozenset({ApplicationState.APPLIED}),
 }
 
 #: States whose holder has a seat: they receive the meeting link.

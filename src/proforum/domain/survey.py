@@ -88,6 +88,8 @@ class Survey:
         min_responses: int = DEFAULT_MIN_RESPONSES,
     ) -> Self:
         """Validate the inputs and return an open survey."""
+        if not isinstance(anonymous, bool):
+            raise InvalidInput(anonymous)
         opens = require_aware("opens_at", opens_at)
         closes = require_aware("closes_at", closes_at)
         if closes <= opens:
@@ -114,7 +116,7 @@ class Survey:
             meetup_id=meetup_id,
             title=clean_text("title", title, max_len=200),
             question=checked,
-            anonymous=bool(anonymous),
+            anonymous=anonymous,
             opens_at=opens,
             closes_at=closes,
             created_at=require_aware("created_at", created_at),
@@ -136,23 +138,29 @@ class Survey:
 
 @attrs.frozen
 class Response:
-    """One answer: for anonymous surveys no member, no time, a random id.
+    """One answer: no member, no time, a random id.
 
-    ``respondent_id`` is set only for surveys created as identified.
+    Responses never name their author, whatever the survey's kind: storage
+    for responses is the same for every survey, so it can be shown to hold
+    nothing that identifies anyone.
     """
 
     id: ResponseId
     survey_id: SurveyId
     rating: int
-    respondent_id: MemberId | None = None
 
 
 @attrs.frozen
 class Participation:
-    """That a member has answered a survey, kept apart from what they answered."""
+    """That a member has answered a survey, kept apart from what they answered.
+
+    ``response_id`` links the two only for surveys created as identified
+    (``anonymous=False``); for anonymous surveys it is always ``None``.
+    """
 
     survey_id: SurveyId
     member_id: MemberId
+    response_id: ResponseId | None = None
 
 
 @attrs.frozen
@@ -193,8 +201,9 @@ class SurveyResult:
                 survey.state is SurveyState.CLOSED,
             )
         counts = Counter(values)
-        # Fraction keeps the mean exact before the single rounding step.
-        mean = round(float(Fraction(sum(values), count)), 2)
+        # Fraction keeps the mean exact before the single rounding step; converting
+        # to float first would round twice (43/40 = 1.075 would show as 1.07).
+        mean = float(round(Fraction(sum(values), count), 2))
         distribution = tuple(counts.get(r, 0) for r in range(1, survey.question.scale + 1))
         return cls(
             survey.id,

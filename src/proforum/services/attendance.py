@@ -154,7 +154,7 @@ class AttendanceUseCases(ForumBase):
     def confirm(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Confirm a selected seat (참석 확정).
 
-        :raises IllegalTransition: the actor was not selected.
+        :raises IllegalTransition: the actor was not selected, or the meetup was cancelled.
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
@@ -162,6 +162,7 @@ class AttendanceUseCases(ForumBase):
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
             if tx.now >= meetup.starts_at:
                 raise TooLate(meetup_id)
+            self._require_drawn(meetup, "confirmed")
             confirmed = application.move_to(ApplicationState.CONFIRMED, tx.now)
             tx.uow.applications.update(confirmed)
         return confirmed
@@ -169,7 +170,7 @@ class AttendanceUseCases(ForumBase):
     def decline(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Give up a seat; the first person on the waitlist is offered it at once.
 
-        :raises IllegalTransition: the actor holds no seat.
+        :raises IllegalTransition: the actor holds no seat, or the meetup was cancelled.
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
@@ -177,10 +178,20 @@ class AttendanceUseCases(ForumBase):
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
             if tx.now >= meetup.starts_at:
                 raise TooLate(meetup_id)
+            self._require_drawn(meetup, "declined")
             declined = application.move_to(ApplicationState.DECLINED, tx.now)
             tx.uow.applications.update(declined)
             self._promote_next(tx, meetup)
         return declined
+
+    @staticmethod
+    def _require_drawn(meetup: Meetup, target: str) -> None:
+        # Seats only change hands between the draw and the end: a cancelled
+        # meetup must not promote anyone or send out its link.
+        if meetup.state is not MeetupState.DRAWN:
+            raise IllegalTransition(
+                meetup.id, entity="meetup", source=meetup.state.value, target=target
+            )
 
     def _promote_next(self, tx: Tx, meetup: Meetup) -> MemberId | None:
         draw = tx.uow.draws.get(meetup.id)
@@ -223,12 +234,13 @@ class AttendanceUseCases(ForumBase):
         """Record the actor's own attendance, from 30 minutes before the start.
 
         :raises TooEarly: check-in has not opened.
-        :raises IllegalTransition: the actor holds no seat.
+        :raises IllegalTransition: the actor holds no seat, or check-in has closed
+            (a no-show is corrected by the host with :meth:`record_attendance`).
         """
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
-            return self._mark_attended(tx, meetup, application)
+            return self._mark_attended(tx, meetup, application, may_correct=False)
 
     def record_attendance(
         self, actor: MemberId, meetup_id: MeetupId, member_id: MemberId
@@ -241,12 +253,18 @@ class AttendanceUseCases(ForumBase):
             meetup = tx.meetup(meetup_id)
             tx.require_organiser(meetup, actor)
             application = MeetupUseCases._own_application(tx, meetup_id, member_id)
-            return self._mark_attended(tx, meetup, application)
+            return self._mark_attended(tx, meetup, application, may_correct=True)
 
     @staticmethod
-    def _mark_attended(tx: Tx, meetup: Meetup, application: Application) -> Application:
+    def _mark_attended(
+        tx: Tx, meetup: Meetup, application: Application, *, may_correct: bool
+    ) -> Application:
+        # Only organisers correct a recorded no-show: a member checking in after
+        # the end would otherwise turn their own no-show into attendance.
         correcting = (
-            meetup.state is MeetupState.ENDED and application.state is ApplicationState.NO_SHOW
+            may_correct
+            and meetup.state is MeetupState.ENDED
+            and application.state is ApplicationState.NO_SHOW
         )
         if not correcting and not meetup.check_in_open_at(tx.now):
             if meetup.state is MeetupState.DRAWN and tx.now < meetup.starts_at:

@@ -16,6 +16,7 @@ from proforum.domain.meetup import (
     Meetup,
     MeetupFormat,
     MeetupState,
+    parse_format,
 )
 from proforum.domain.notification import MessageKind
 from proforum.errors import (
@@ -80,6 +81,7 @@ class MeetupUseCases(ForumBase):
         :raises RoleRequired: the actor or the host is not a host or operator.
         :raises InvalidCapacity: capacity below 1.
         :raises InvalidSchedule: naive or out-of-order times, or a start in the past.
+        :raises InvalidInput: ``format`` is neither ``online`` nor ``offline``.
         """
         with self._transaction() as tx:
             community = tx.community(community_id)
@@ -99,7 +101,7 @@ class MeetupUseCases(ForumBase):
                 applications_close_at=applications_close_at,
                 created_at=tx.now,
                 time_zone=time_zone or community.time_zone,
-                format=MeetupFormat(format),
+                format=parse_format(format),
                 venue=venue,
             )
             self._check_future(tx, meetup)
@@ -151,23 +153,32 @@ class MeetupUseCases(ForumBase):
 
         :raises NotACommunityMember: only members of the meetup's community apply.
         :raises ApplicationWindowClosed: outside the window, or the meetup is not open.
-        :raises AlreadyApplied: the actor has applied before.
+        :raises AlreadyApplied: the actor has an application that was not withdrawn.
         """
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id)
             tx.membership(meetup.community_id, actor)
-            if tx.uow.applications.get(meetup_id, actor) is not None:
+            earlier = tx.uow.applications.get(meetup_id, actor)
+            if earlier is not None and earlier.state is not ApplicationState.WITHDRAWN:
                 raise AlreadyApplied(meetup_id)
             if not meetup.accepts_applications_at(tx.now):
                 raise ApplicationWindowClosed(meetup_id)
-            application = Application(
-                meetup_id=meetup_id,
-                member_id=actor,
-                state=ApplicationState.APPLIED,
-                applied_at=tx.now,
-                updated_at=tx.now,
-            )
-            tx.uow.applications.add(application)
+            if earlier is not None:
+                # Applying again after withdrawing: the lottery does not depend
+                # on when people applied, so nothing is gained or lost by it.
+                application = attrs.evolve(
+                    earlier.move_to(ApplicationState.APPLIED, tx.now), applied_at=tx.now
+                )
+                tx.uow.applications.update(application)
+            else:
+                application = Application(
+                    meetup_id=meetup_id,
+                    member_id=actor,
+                    state=ApplicationState.APPLIED,
+                    applied_at=tx.now,
+                    updated_at=tx.now,
+                )
+                tx.uow.applications.add(application)
             tx.notify(actor, MessageKind.APPLICATION_RECEIVED, **meetup_params(meetup))
             tx.events.append(ApplicationMade(application, meetup))
         return application
@@ -276,7 +287,7 @@ class MeetupUseCases(ForumBase):
                     applications_close_at=applications_close_at,
                     created_at=tx.now,
                     time_zone=original.time_zone,
-                    format=MeetupFormat(format),
+                    format=parse_format(format),
                     venue=venue,
                 ),
                 follow_up_of=original.id,

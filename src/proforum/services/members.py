@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proforum.domain.common import CommunityId, MemberId, check_slug, clean_text
+from proforum.domain.common import CommunityId, MemberId, check_slug, check_time_zone, clean_text
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.events import MemberRegistered
 from proforum.domain.identity import Identity, Locale, Member, Nickname, RealName
 from proforum.errors import (
     AlreadyExists,
     AlreadyMember,
+    InvalidIdentifier,
     InvalidInput,
     InvalidProfile,
+    LastOperator,
     NicknameLocked,
     NicknameTaken,
     NotFound,
     RoleRequired,
 )
-from proforum.services.base import ForumBase
+from proforum.services.base import ForumBase, Tx
 
 COMMUNITY_NAME_MAX = 50
 RULES_MAX = 5000
@@ -46,8 +48,10 @@ class MemberUseCases(ForumBase):
         :raises InvalidNickname: the nickname is empty, too long or malformed.
         :raises InvalidRealName: the real name is empty, too long or malformed.
         :raises NicknameTaken: another member has this nickname or a look-alike.
-        :raises InvalidProfile: the job function, company, experience, locale or
-            time zone is not valid.
+        :raises InvalidProfile: the job function, experience or locale is not
+            valid, or both or neither of ``real_name`` and ``nickname`` are given.
+        :raises InvalidText: the company name is empty, too long or malformed.
+        :raises InvalidTimeZone: ``time_zone`` is not an IANA time zone.
         """
         if (real_name is None) == (nickname is None):
             raise InvalidProfile(
@@ -115,8 +119,15 @@ class MemberUseCases(ForumBase):
         """Create a community for a job function; the creator becomes its operator.
 
         :raises AlreadyExists: another community has this slug.
+        :raises InvalidIdentifier: the slug or the job-function code is malformed.
+        :raises InvalidTimeZone: ``time_zone`` is not an IANA time zone.
         """
         check_slug(slug)
+        try:
+            check_slug(job_function)
+        except InvalidIdentifier:
+            raise InvalidIdentifier(job_function, field="job_function") from None
+        check_time_zone(time_zone)
         clean_name = clean_text("name", name, max_len=COMMUNITY_NAME_MAX)
         clean_rules = clean_text("rules", rules, max_len=RULES_MAX, multiline=True) if rules else ""
         with self._transaction() as tx:
@@ -173,19 +184,22 @@ class MemberUseCases(ForumBase):
         """Leave a community.  The last operator cannot leave.
 
         :raises NotACommunityMember: the actor is not a member.
-        :raises RoleRequired: the actor is the only operator left.
+        :raises LastOperator: the actor is the only operator left.
         """
         with self._transaction() as tx:
             membership = tx.membership(community_id, actor)
             if membership.role is Role.OPERATOR:
-                operators = [
-                    m
-                    for m in tx.uow.memberships.for_community(community_id)
-                    if m.role is Role.OPERATOR
-                ]
-                if len(operators) == 1:
-                    raise RoleRequired(actor, roles_ko="다른 운영자", roles_en="another operator")
+                self._keep_an_operator(tx, community_id, actor)
             tx.uow.memberships.remove(community_id, actor)
+
+    @staticmethod
+    def _keep_an_operator(tx: Tx, community_id: CommunityId, leaving: MemberId) -> None:
+        """Refuse to let ``leaving`` stop being an operator if nobody else is one."""
+        operators = [
+            m for m in tx.uow.memberships.for_community(community_id) if m.role is Role.OPERATOR
+        ]
+        if [m.member_id for m in operators] == [leaving]:
+            raise LastOperator(community_id)
 
     def assign_role(
         self, actor: MemberId, community_id: CommunityId, member_id: MemberId, role: Role | str
@@ -193,6 +207,7 @@ class MemberUseCases(ForumBase):
         """Give a member of the community a role; only operators may.
 
         :raises RoleRequired: the actor is not an operator.
+        :raises LastOperator: the change would leave the community without an operator.
         :raises NotACommunityMember: the target is not a member.
         """
         try:
@@ -207,6 +222,8 @@ class MemberUseCases(ForumBase):
         with self._transaction() as tx:
             tx.require_role(community_id, actor, Role.OPERATOR)
             target = tx.membership(community_id, member_id)
+            if target.role is Role.OPERATOR and new_role is not Role.OPERATOR:
+                self._keep_an_operator(tx, community_id, member_id)
             updated = Membership(community_id, member_id, new_role, target.joined_at)
             tx.uow.memberships.update(updated)
         return updated

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from proforum.domain.common import CommentId, CommunityId, MemberId, PostId, clean_text
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MemberId,
+    PostId,
+    clean_text,
+    require_aware,
+)
 from proforum.domain.community import Community
 from proforum.domain.content import BODY_MAX, COMMENT_MAX, TITLE_MAX, Comment, Post
 from proforum.domain.events import CommentPublished, PostPublished
@@ -101,9 +108,16 @@ class PostUseCases(ForumBase):
         to get the next page (keyset pagination: deep pages cost the same).
 
         :raises NotACommunityMember: the actor is not a member of the community.
+        :raises InvalidInput: ``limit`` is not 1 to 100, or ``before`` is not a
+            ``(datetime, post id)`` pair.
+        :raises InvalidSchedule: the datetime in ``before`` is naive.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= FEED_PAGE_MAX:
             raise InvalidInput(limit)
+        if before is not None:
+            if not (isinstance(before, tuple) and len(before) == 2 and isinstance(before[1], str)):
+                raise InvalidInput(before)
+            before = (require_aware("before", before[0]), before[1])
         with self._transaction() as tx:
             tx.community(community_id)
             tx.membership(community_id, actor)

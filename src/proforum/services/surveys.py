@@ -20,6 +20,7 @@ from proforum.domain.survey import (
 from proforum.errors import (
     AlreadyAnswered,
     IllegalTransition,
+    InvalidSchedule,
     NotAnAttendee,
     PermissionDenied,
     SurveyNotOpen,
@@ -48,7 +49,7 @@ class SurveyUseCases(ForumBase):
         Whether it is anonymous is fixed here, for good.
 
         :raises IllegalTransition: the meetup has not ended.
-        :raises InvalidSchedule: the survey closes before it opens.
+        :raises InvalidSchedule: the survey closes before it opens, or in the past.
         """
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id)
@@ -68,6 +69,13 @@ class SurveyUseCases(ForumBase):
                 anonymous=anonymous,
                 min_responses=min_responses,
             )
+            if survey.closes_at <= tx.now:
+                # Nobody could ever answer it, yet every attendee would be invited.
+                raise InvalidSchedule(
+                    closes_at,
+                    rule_ko="설문 마감은 지금보다 뒤여야 합니다",
+                    rule_en="a survey must close in the future",
+                )
             tx.uow.surveys.add(survey)
             for application in tx.uow.applications.for_meetup(meetup_id):
                 if application.state is ApplicationState.ATTENDED:
@@ -100,24 +108,22 @@ class SurveyUseCases(ForumBase):
         with self._transaction() as tx:
             tx.member(actor)
             survey = tx.survey(survey_id)
-            checked = survey.question.check(rating)
+            # Who may answer is checked before what they answered, so that a
+            # non-attendee learns nothing about the question from the error.
             if not self._attended(tx, survey, actor):
                 raise NotAnAttendee(survey_id)
             if tx.uow.participations.exists(survey_id, actor):
                 raise AlreadyAnswered(survey_id)
             if not survey.accepts_answers_at(tx.now):
                 raise SurveyNotOpen(survey_id)
-            tx.uow.participations.add(Participation(survey_id, actor))
-            tx.uow.responses.add(
-                Response(
-                    # From the OS CSPRNG, never the forum's id generator: a seeded
-                    # or sequential id would let a database reader order responses.
-                    id=ResponseId("rsp_" + secrets.token_hex(16)),
-                    survey_id=survey_id,
-                    rating=checked,
-                    respondent_id=None if survey.anonymous else actor,
-                )
+            checked = survey.question.check(rating)
+            # From the OS CSPRNG, never the forum's id generator: a seeded or
+            # sequential id would let a database reader order the responses.
+            response_id = ResponseId("rsp_" + secrets.token_hex(16))
+            tx.uow.participations.add(
+                Participation(survey_id, actor, None if survey.anonymous else response_id)
             )
+            tx.uow.responses.add(Response(id=response_id, survey_id=survey_id, rating=checked))
 
     def close_survey(self, actor: MemberId, survey_id: SurveyId) -> SurveyResult:
         """Stop accepting answers and return the final result.
