@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from forum_world import T0, World
 
 import proforum
+from forum_world import T0, World
 from proforum import ManualClock, Role, SeededIds
 
 

@@ -1320,6 +1320,4 @@ def test_a_withdrawn_applicant_may_apply_again_while_the_window_is_open(world: W
     again = world.forum.apply(member.id, meetup.id)
     assert again.state == "applied"
     assert [a.member_id for a in world.forum.applications(world.host.id, meetup.id)] == [member.id]
-    assert_unchanged(
-        world.forum, lambda: world.forum.apply(member.id, meetup.id), AlreadyApplied
-    )
+    assert_unchanged(world.forum, lambda: world.forum.apply(member.id, meetup.id), AlreadyApplied)

@@ -21,12 +21,12 @@ from proforum.errors import (
     InvalidRealName,
     InvalidText,
     InvalidTimeZone,
+    LastOperator,
     NicknameLocked,
     NicknameTaken,
     NotACommunityMember,
     NotFound,
     ProforumError,
-    LastOperator,
     RoleRequired,
 )
 

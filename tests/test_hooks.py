@@ -27,7 +27,7 @@ from forum_world import LINK, World
 from proforum import ManualClock, Role, SeededIds
 from proforum.adapters.memory import MemoryStorage
 from proforum.domain.common import MemberId, PostId, Secret
-from proforum.domain.content import PolicyViolation
+from proforum.domain.content import PolicyViolation, Post
 from proforum.domain.identity import Member
 from proforum.domain.meetup import MeetingRef
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind

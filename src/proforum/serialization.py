@@ -23,7 +23,7 @@ from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.survey import Participation, Response, Survey
-from proforum.errors import InvalidDocument
+from proforum.errors import Conflict, InvalidDocument
 from proforum.ports.storage import Storage, UnitOfWork
 
 EXPORT_FORMAT: Final = "proforum-export"
@@ -65,16 +65,35 @@ def _structure_identity(value: Any, _: Any) -> Identity:
     raise InvalidDocument(None, reason=f"unknown identity kind {kind!r}")
 
 
+def _exactly(kind: type[Any], *, but_not: type[Any] | None = None) -> Callable[[Any, Any], Any]:
+    """A structure hook that accepts only values already of ``kind``.
+
+    cattrs' default for primitives calls the type (``str(value)``, ``int(value)``),
+    which would import ``{"a": 1}`` as a title or ``4.7`` as the rating 4.
+    """
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, kind) or (but_not is not None and isinstance(value, but_not)):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    return hook
+
+
 def make_converter() -> cattrs.Converter:
     """Return a new converter that knows every proforum domain type.
 
     Identities become ``{"kind": "real_name"|"nickname", "value": ...}``;
     secrets are written in clear (an export is as sensitive as the database);
-    datetimes are ISO 8601 strings with their offset.
+    datetimes are ISO 8601 strings with their offset.  Strings, integers and
+    booleans are structured only from values of that very type, never coerced.
     """
     converter = _json_converter()
+    converter.register_structure_hook(str, _exactly(str))
+    converter.register_structure_hook(int, _exactly(int, but_not=bool))
+    converter.register_structure_hook(bool, _exactly(bool))
     converter.register_unstructure_hook(Secret, lambda s: s.reveal())
-    converter.register_structure_hook(Secret, lambda v, _: Secret(str(v)))
+    converter.register_structure_hook(Secret, lambda v, _: Secret(_exactly(str)(v, str)))
     converter.register_unstructure_hook(RealName, lambda n: {"kind": n.kind, "value": n.value})
     converter.register_unstructure_hook(Nickname, lambda n: {"kind": n.kind, "value": n.value})
     converter.register_unstructure_hook(Identity, lambda n: {"kind": n.kind, "value": n.value})
@@ -116,7 +135,7 @@ def import_storage(storage: Storage, document: Any) -> None:
     if document.get("version") != EXPORT_VERSION:
         raise InvalidDocument(None, reason=f"unsupported version {document.get('version')!r}")
     tables = document.get("tables")
-    if not isinstance(tables, Mapping) or set(tables) - set(_TABLES):
+    if not isinstance(tables, Mapping) or set(tables) != set(_TABLES):
         raise InvalidDocument(None, reason="unknown or missing tables")
     with storage.unit_of_work() as uow:
         if any(lister(uow) for _, lister, _ in _TABLES.values()):
@@ -128,10 +147,19 @@ def import_storage(storage: Storage, document: Any) -> None:
             add = adder(uow)
             for row in rows:
                 try:
+                    # A duplicate row or a look-alike nickname makes the repository
+                    # raise AlreadyExists or NicknameTaken (a Conflict): the document
+                    # is at fault.  Storage failures are not caught here.
                     add(structure(row, cls))
                 except InvalidDocument:
                     raise
-                except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+                except (
+                    cattrs.BaseValidationError,
+                    Conflict,
+                    ValueError,
+                    TypeError,
+                    KeyError,
+                ) as exc:
                     raise InvalidDocument(
                         None, reason=f"bad row in {name}: {type(exc).__name__}"
                     ) from exc

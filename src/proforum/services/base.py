@@ -176,7 +176,13 @@ class ForumBase:
             uow.commit()
         self._announce(tx.events)
         if tx.messages and self._deliver_immediately:
-            self._relay(tx.messages)
+            try:
+                self._relay(tx.messages)
+            except Exception:
+                # The use case is committed and its messages are safe in the
+                # outbox; a failure while delivering them must not tell the
+                # caller otherwise.  deliver_pending() picks them up later.
+                log.exception("delivering %d message(s) failed", len(tx.messages))
 
     def _announce(self, events: list[DomainEvent]) -> None:
         for event in events:

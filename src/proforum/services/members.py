@@ -18,7 +18,6 @@ from proforum.errors import (
     NicknameLocked,
     NicknameTaken,
     NotFound,
-    RoleRequired,
 )
 from proforum.services.base import ForumBase, Tx
 
