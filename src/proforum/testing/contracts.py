@@ -128,7 +128,11 @@ def sample_message(n: int, *, minute: int = 0, recipient: int = 1) -> Message:
         kind=MessageKind.MEETING_LINK,
         channel="inbox",
         created_at=T0 + timedelta(minutes=minute),
-        params={"meetup_title": "퍼포먼스 마케터끼리 만나요!", "link": "https://zoom.us/j/1"},
+        params={
+            "meetup_title": "퍼포먼스 마케터끼리 만나요!",
+            "starts_at": (T0 + timedelta(days=9, hours=9)).isoformat(),
+            "link": "https://zoom.us/j/1",
+        },
     )
 
 
@@ -534,3 +538,114 @@ class StorageContract:
         assert errors == []
         with storage.unit_of_work() as uow:
             assert len(uow.members.all()) == 8
+
+
+# --------------------------------------------------------------------------- notifiers
+
+
+def sample_rendered(lang: str = "ko") -> Any:
+    """A rendered message with Korean text and a link, as the relay hands it over."""
+    from proforum.ports.notifier import RenderedMessage
+
+    return RenderedMessage(
+        lang=lang,
+        subject="[참가 링크] 퍼포먼스 마케터끼리 만나요!",
+        body="2026년 12월 10일 (목) 오후 7시에 아래 링크로 입장해 주세요.\nhttps://zoom.us/j/1?pwd=x",
+    )
+
+
+class NotifierContract:
+    """Tests every notifier must pass; subclass and provide ``notifier`` and ``received``.
+
+    ``received(notifier)`` returns what the receiving end got so far, as a list of
+    ``(message_id, text)`` pairs where ``text`` holds the subject and body as the
+    member would read them.
+    """
+
+    @pytest.fixture
+    def notifier(self) -> Any:
+        """Return the notifier under test, wired to a receiving end the test can read."""
+        raise NotImplementedError("define a `notifier` fixture")
+
+    def received(self, notifier: Any) -> list[tuple[str, str]]:
+        """Return ``(message_id, text)`` for everything delivered so far."""
+        raise NotImplementedError("define `received`")
+
+    def test_delivered_message_reaches_the_member_with_its_id(self, notifier: Any) -> None:
+        """The receiving end gets the message id (its idempotency key) and the Korean text."""
+        message = sample_message(1)
+        notifier.deliver(message, sample_member(1), sample_rendered())
+        got = self.received(notifier)
+        assert [mid for mid, _ in got] == [message.id]
+        assert "퍼포먼스 마케터끼리 만나요!" in got[0][1]
+        assert "오후 7시" in got[0][1]
+
+    def test_redelivery_keeps_the_same_id(self, notifier: Any) -> None:
+        """Delivering one message twice (a retry) hands over the same id both times."""
+        message = sample_message(2)
+        notifier.deliver(message, sample_member(1), sample_rendered())
+        notifier.deliver(message, sample_member(1), sample_rendered())
+        ids = {mid for mid, _ in self.received(notifier)}
+        assert ids == {message.id}
+
+    def test_repr_shows_no_message_text_or_link(self, notifier: Any) -> None:
+        """Neither the notifier's repr nor the message's shows the link."""
+        message = sample_message(3)
+        notifier.deliver(message, sample_member(1), sample_rendered())
+        assert "zoom.us" not in repr(notifier)
+        assert "zoom.us" not in repr(message)
+        assert "zoom.us" not in repr(sample_rendered())
+
+
+# --------------------------------------------------------------------------- video providers
+
+
+class VideoProviderContract:
+    """Tests every video provider must pass; subclass and provide ``provider`` and ``options``.
+
+    ``options`` are what a host passes to ``Forum.set_meeting`` for this provider.
+    """
+
+    @pytest.fixture
+    def provider(self) -> Any:
+        """Return the provider under test."""
+        raise NotImplementedError("define a `provider` fixture")
+
+    @pytest.fixture
+    def options(self) -> dict[str, Any]:
+        """Return the meeting options a host would give."""
+        return {}
+
+    @staticmethod
+    def _request(options: dict[str, Any]) -> Any:
+        from proforum.ports.video import MeetingRequest
+
+        starts = T0 + timedelta(days=9, hours=9)
+        return MeetingRequest(
+            meetup_id=MeetupId("mtp_0001"),
+            title="퍼포먼스 마케터끼리 만나요!",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            time_zone="Asia/Seoul",
+            options=options,
+        )
+
+    def test_create_meeting_returns_a_secret_https_link(
+        self, provider: Any, options: dict[str, Any]
+    ) -> None:
+        """A created meeting names its provider and keeps an https link out of repr()."""
+        meeting = provider.create_meeting(self._request(options))
+        assert meeting.provider == provider.name
+        assert meeting.join_url.reveal().startswith("https://")
+        assert meeting.join_url.reveal() not in repr(meeting)
+
+    def test_join_links_are_secrets_for_each_member(
+        self, provider: Any, options: dict[str, Any]
+    ) -> None:
+        """Every member gets an https join link, wrapped as a Secret."""
+        meeting = provider.create_meeting(self._request(options))
+        for n in (1, 2):
+            link = provider.join_link(meeting, MemberId(f"mem_{n:04d}"))
+            assert isinstance(link, Secret)
+            assert link.reveal().startswith("https://")
+            assert link.reveal() not in repr(link)
