@@ -5,6 +5,7 @@ from __future__ import annotations
 from proforum.adapters.inbox import InboxNotifierFactory
 from proforum.adapters.manual_video import ManualVideoFactory
 from proforum.adapters.memory import MemoryStorageFactory
+from proforum.adapters.sql.factory import SqlStorageFactory
 from proforum.plugins import hookimpl
 from proforum.ports.notifier import NotifierFactory
 from proforum.ports.storage import StorageFactory
@@ -13,8 +14,8 @@ from proforum.ports.video import VideoProviderFactory
 
 @hookimpl
 def proforum_register_storage() -> list[StorageFactory]:
-    """Provide the ``memory://`` backend."""
-    return [MemoryStorageFactory()]
+    """Provide the ``memory://`` and SQL (``sqlite://``, ``postgresql://``) backends."""
+    return [MemoryStorageFactory(), SqlStorageFactory()]
 
 
 @hookimpl

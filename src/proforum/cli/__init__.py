@@ -1,4 +1,4 @@
-"""The ``proforum`` command line: ``demo``, ``export``, ``import`` and ``lottery verify``."""
+"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify`` and ``db``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from proforum import __version__
 from proforum.cli.data import export_command, import_command
+from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
 
@@ -20,5 +21,6 @@ main.add_command(demo_command)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(lottery_group)
+main.add_command(db_group)
 
 __all__ = ["main"]

@@ -1,0 +1,450 @@
+"""Explicit row ↔ domain conversions, one pair of functions per entity.
+
+``*_row(entity)`` returns the column values to write; ``*_from(row)`` builds the
+domain object from a result row.  Nothing here touches a connection.
+
+* A member's identity is two columns, ``identity_kind`` and ``identity_value``,
+  plus the derived ``nickname_key`` the unique constraint works on.
+* :class:`~proforum.domain.common.Secret` values (meeting links, lottery seeds)
+  are stored as text: ``reveal()`` is called here and nowhere else in the adapter.
+* Tuples of member ids and message parameters are JSON arrays and objects.
+* Datetimes go through :class:`~proforum.adapters.sql.types.UtcDateTime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MeetupId,
+    MemberId,
+    MessageId,
+    PostId,
+    ResponseId,
+    Secret,
+    SurveyId,
+)
+from proforum.domain.community import Community, Membership
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Identity, Member, Nickname, RealName
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, MeetingRef, Meetup
+from proforum.domain.notification import InboxItem, Message
+from proforum.domain.survey import Participation, RatingQuestion, Response, Survey
+
+Row = Mapping[Any, Any]
+
+
+def _ids(values: Any) -> tuple[MemberId, ...]:
+    return tuple(MemberId(str(v)) for v in values)
+
+
+# --------------------------------------------------------------------------- members
+
+
+def member_row(m: Member) -> dict[str, Any]:
+    """Columns of ``members``."""
+    return {
+        "id": m.id,
+        "identity_kind": m.identity.kind,
+        "identity_value": m.identity.value,
+        "nickname_key": m.nickname_key,
+        "job_function": m.job_function,
+        "registered_at": m.registered_at,
+        "company": m.company,
+        "years_of_experience": m.years_of_experience,
+        "locale": m.locale,
+        "time_zone": m.time_zone,
+    }
+
+
+def member_from(r: Row) -> Member:
+    """A :class:`Member` from a ``members`` row."""
+    identity: Identity = (
+        Nickname(r["identity_value"])
+        if r["identity_kind"] == "nickname"
+        else RealName(r["identity_value"])
+    )
+    return Member(
+        id=MemberId(r["id"]),
+        identity=identity,
+        job_function=r["job_function"],
+        registered_at=r["registered_at"],
+        company=r["company"],
+        years_of_experience=r["years_of_experience"],
+        locale=r["locale"],
+        time_zone=r["time_zone"],
+    )
+
+
+# --------------------------------------------------------------------------- communities
+
+
+def community_row(c: Community) -> dict[str, Any]:
+    """Columns of ``communities``."""
+    return {
+        "id": c.id,
+        "slug": c.slug,
+        "name": c.name,
+        "job_function": c.job_function,
+        "created_at": c.created_at,
+        "rules": c.rules,
+        "time_zone": c.time_zone,
+    }
+
+
+def community_from(r: Row) -> Community:
+    """A :class:`Community` from a ``communities`` row."""
+    return Community(
+        id=CommunityId(r["id"]),
+        slug=r["slug"],
+        name=r["name"],
+        job_function=r["job_function"],
+        created_at=r["created_at"],
+        rules=r["rules"],
+        time_zone=r["time_zone"],
+    )
+
+
+def membership_row(m: Membership) -> dict[str, Any]:
+    """Columns of ``memberships``."""
+    return {
+        "community_id": m.community_id,
+        "member_id": m.member_id,
+        "role": m.role.value,
+        "joined_at": m.joined_at,
+    }
+
+
+def membership_from(r: Row) -> Membership:
+    """A :class:`Membership` from a ``memberships`` row."""
+    return Membership(
+        community_id=CommunityId(r["community_id"]),
+        member_id=MemberId(r["member_id"]),
+        role=r["role"],
+        joined_at=r["joined_at"],
+    )
+
+
+# --------------------------------------------------------------------------- content
+
+
+def post_row(p: Post) -> dict[str, Any]:
+    """Columns of ``posts``."""
+    return {
+        "id": p.id,
+        "community_id": p.community_id,
+        "author_id": p.author_id,
+        "title": p.title,
+        "body": p.body,
+        "published_at": p.published_at,
+    }
+
+
+def post_from(r: Row) -> Post:
+    """A :class:`Post` from a ``posts`` row."""
+    return Post(
+        id=PostId(r["id"]),
+        community_id=CommunityId(r["community_id"]),
+        author_id=MemberId(r["author_id"]),
+        title=r["title"],
+        body=r["body"],
+        published_at=r["published_at"],
+    )
+
+
+def comment_row(c: Comment) -> dict[str, Any]:
+    """Columns of ``comments``."""
+    return {
+        "id": c.id,
+        "post_id": c.post_id,
+        "author_id": c.author_id,
+        "body": c.body,
+        "published_at": c.published_at,
+    }
+
+
+def comment_from(r: Row) -> Comment:
+    """A :class:`Comment` from a ``comments`` row."""
+    return Comment(
+        id=CommentId(r["id"]),
+        post_id=PostId(r["post_id"]),
+        author_id=MemberId(r["author_id"]),
+        body=r["body"],
+        published_at=r["published_at"],
+    )
+
+
+# --------------------------------------------------------------------------- meetups
+
+
+def meetup_row(m: Meetup) -> dict[str, Any]:
+    """Columns of ``meetups``; the meeting link is revealed into its text column."""
+    meeting = m.meeting
+    return {
+        "id": m.id,
+        "community_id": m.community_id,
+        "host_id": m.host_id,
+        "title": m.title,
+        "topic": m.topic,
+        "format": m.format.value,
+        "starts_at": m.starts_at,
+        "ends_at": m.ends_at,
+        "time_zone": m.time_zone,
+        "capacity": m.capacity,
+        "applications_open_at": m.applications_open_at,
+        "applications_close_at": m.applications_close_at,
+        "created_at": m.created_at,
+        "state": m.state.value,
+        "venue": m.venue,
+        "follow_up_of": m.follow_up_of,
+        "meeting_provider": meeting.provider if meeting else None,
+        "meeting_id": meeting.meeting_id if meeting else None,
+        "meeting_join_url": meeting.join_url.reveal() if meeting else None,
+        "reminder_sent_at": m.reminder_sent_at,
+        "links_sent_at": m.links_sent_at,
+    }
+
+
+def meetup_from(r: Row) -> Meetup:
+    """A :class:`Meetup` from a ``meetups`` row; the link comes back as a :class:`Secret`."""
+    meeting = None
+    if r["meeting_provider"] is not None:
+        meeting = MeetingRef(
+            provider=r["meeting_provider"],
+            meeting_id=r["meeting_id"],
+            join_url=Secret(r["meeting_join_url"]),
+        )
+    follow_up_of = r["follow_up_of"]
+    return Meetup(
+        id=MeetupId(r["id"]),
+        community_id=CommunityId(r["community_id"]),
+        host_id=MemberId(r["host_id"]),
+        title=r["title"],
+        topic=r["topic"],
+        format=r["format"],
+        starts_at=r["starts_at"],
+        ends_at=r["ends_at"],
+        time_zone=r["time_zone"],
+        capacity=r["capacity"],
+        applications_open_at=r["applications_open_at"],
+        applications_close_at=r["applications_close_at"],
+        created_at=r["created_at"],
+        state=r["state"],
+        venue=r["venue"],
+        follow_up_of=None if follow_up_of is None else MeetupId(follow_up_of),
+        meeting=meeting,
+        reminder_sent_at=r["reminder_sent_at"],
+        links_sent_at=r["links_sent_at"],
+    )
+
+
+def application_row(a: Application) -> dict[str, Any]:
+    """Columns of ``applications``."""
+    return {
+        "meetup_id": a.meetup_id,
+        "member_id": a.member_id,
+        "state": a.state.value,
+        "applied_at": a.applied_at,
+        "updated_at": a.updated_at,
+    }
+
+
+def application_from(r: Row) -> Application:
+    """An :class:`Application` from an ``applications`` row."""
+    return Application(
+        meetup_id=MeetupId(r["meetup_id"]),
+        member_id=MemberId(r["member_id"]),
+        state=r["state"],
+        applied_at=r["applied_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+# --------------------------------------------------------------------------- lottery
+
+
+def commitment_row(c: Commitment) -> dict[str, Any]:
+    """Columns of ``lottery_commitments``; the seed is revealed into its text column."""
+    return {
+        "meetup_id": c.meetup_id,
+        "seats": c.seats,
+        "applicants": list(c.applicants),
+        "applicants_digest": c.applicants_digest,
+        "seed_digest": c.seed_digest,
+        "digest": c.digest,
+        "committed_at": c.committed_at,
+        "seed": c.seed.reveal(),
+        "algorithm": c.algorithm,
+    }
+
+
+def commitment_from(r: Row) -> Commitment:
+    """A :class:`Commitment` from a ``lottery_commitments`` row."""
+    return Commitment(
+        meetup_id=MeetupId(r["meetup_id"]),
+        seats=r["seats"],
+        applicants=_ids(r["applicants"]),
+        applicants_digest=r["applicants_digest"],
+        seed_digest=r["seed_digest"],
+        digest=r["digest"],
+        committed_at=r["committed_at"],
+        seed=Secret(r["seed"]),
+        algorithm=r["algorithm"],
+    )
+
+
+def draw_row(d: Draw) -> dict[str, Any]:
+    """Columns of ``lottery_draws``."""
+    return {
+        "meetup_id": d.meetup_id,
+        "seats": d.seats,
+        "applicants": list(d.applicants),
+        "seed_hex": d.seed_hex,
+        "commitment": d.commitment,
+        "selected": list(d.selected),
+        "waitlist": list(d.waitlist),
+        "committed_at": d.committed_at,
+        "drawn_at": d.drawn_at,
+        "algorithm": d.algorithm,
+    }
+
+
+def draw_from(r: Row) -> Draw:
+    """A :class:`Draw` from a ``lottery_draws`` row."""
+    return Draw(
+        meetup_id=MeetupId(r["meetup_id"]),
+        seats=r["seats"],
+        applicants=_ids(r["applicants"]),
+        seed_hex=r["seed_hex"],
+        commitment=r["commitment"],
+        selected=_ids(r["selected"]),
+        waitlist=_ids(r["waitlist"]),
+        committed_at=r["committed_at"],
+        drawn_at=r["drawn_at"],
+        algorithm=r["algorithm"],
+    )
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+def survey_row(s: Survey) -> dict[str, Any]:
+    """Columns of ``surveys``."""
+    return {
+        "id": s.id,
+        "meetup_id": s.meetup_id,
+        "title": s.title,
+        "question_ko": s.question.text_ko,
+        "question_en": s.question.text_en,
+        "scale": s.question.scale,
+        "anonymous": s.anonymous,
+        "opens_at": s.opens_at,
+        "closes_at": s.closes_at,
+        "created_at": s.created_at,
+        "min_responses": s.min_responses,
+        "state": s.state.value,
+    }
+
+
+def survey_from(r: Row) -> Survey:
+    """A :class:`Survey` from a ``surveys`` row."""
+    return Survey(
+        id=SurveyId(r["id"]),
+        meetup_id=MeetupId(r["meetup_id"]),
+        title=r["title"],
+        question=RatingQuestion(r["question_ko"], r["question_en"], r["scale"]),
+        anonymous=bool(r["anonymous"]),
+        opens_at=r["opens_at"],
+        closes_at=r["closes_at"],
+        created_at=r["created_at"],
+        min_responses=r["min_responses"],
+        state=r["state"],
+    )
+
+
+def response_row(r: Response) -> dict[str, Any]:
+    """Columns of ``survey_responses``: the id, the survey and the rating, nothing else."""
+    return {"id": r.id, "survey_id": r.survey_id, "rating": r.rating}
+
+
+def response_from(r: Row) -> Response:
+    """A :class:`Response` from a ``survey_responses`` row."""
+    return Response(id=ResponseId(r["id"]), survey_id=SurveyId(r["survey_id"]), rating=r["rating"])
+
+
+def participation_row(p: Participation) -> dict[str, Any]:
+    """Columns of ``survey_participations``."""
+    return {"survey_id": p.survey_id, "member_id": p.member_id, "response_id": p.response_id}
+
+
+def participation_from(r: Row) -> Participation:
+    """A :class:`Participation` from a ``survey_participations`` row."""
+    response_id = r["response_id"]
+    return Participation(
+        survey_id=SurveyId(r["survey_id"]),
+        member_id=MemberId(r["member_id"]),
+        response_id=None if response_id is None else ResponseId(response_id),
+    )
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def message_row(m: Message) -> dict[str, Any]:
+    """Columns of ``messages``; the parameters are a JSON object."""
+    return {
+        "id": m.id,
+        "recipient_id": m.recipient_id,
+        "kind": m.kind.value,
+        "channel": m.channel,
+        "created_at": m.created_at,
+        "params": dict(m.params),
+        "status": m.status.value,
+        "attempts": m.attempts,
+        "sent_at": m.sent_at,
+        "last_error": m.last_error,
+    }
+
+
+def message_from(r: Row) -> Message:
+    """A :class:`Message` from a ``messages`` row."""
+    return Message(
+        id=MessageId(r["id"]),
+        recipient_id=MemberId(r["recipient_id"]),
+        kind=r["kind"],
+        channel=r["channel"],
+        created_at=r["created_at"],
+        params=r["params"],
+        status=r["status"],
+        attempts=r["attempts"],
+        sent_at=r["sent_at"],
+        last_error=r["last_error"],
+    )
+
+
+def inbox_row(i: InboxItem) -> dict[str, Any]:
+    """Columns of ``inbox_items``."""
+    return {
+        "message_id": i.message_id,
+        "recipient_id": i.recipient_id,
+        "kind": i.kind.value,
+        "delivered_at": i.delivered_at,
+        "params": dict(i.params),
+        "read_at": i.read_at,
+    }
+
+
+def inbox_from(r: Row) -> InboxItem:
+    """An :class:`InboxItem` from an ``inbox_items`` row."""
+    return InboxItem(
+        message_id=MessageId(r["message_id"]),
+        recipient_id=MemberId(r["recipient_id"]),
+        kind=r["kind"],
+        delivered_at=r["delivered_at"],
+        params=r["params"],
+        read_at=r["read_at"],
+    )

@@ -1,0 +1,708 @@
+"""The SQL storage backend (``sqlite://``, ``postgresql://``) on SQLAlchemy Core.
+
+One unit of work is one database transaction on one pooled connection.  The
+transaction begins with the first statement (``BEGIN IMMEDIATE`` on SQLite, see
+:mod:`proforum.adapters.sql.engine` for the isolation each database gives),
+:meth:`SqlUnitOfWork.commit` commits it, and leaving the ``with`` block rolls
+back whatever was not committed.
+
+Repositories behave exactly like the memory backend's:
+
+* the same orderings (every listing has a total ``ORDER BY`` ending in the key);
+* a write that breaks a unique key raises :class:`~proforum.errors.AlreadyExists`
+  (or :class:`~proforum.errors.NicknameTaken` for ``uq_members_nickname_key``),
+  told apart by the violated constraint's name;
+* after a repository raised, the unit of work is to be abandoned (the storage
+  contract says so).  SQLite undoes only the failed statement, like the memory
+  backend; PostgreSQL discards the whole transaction, so further statements
+  and :meth:`~SqlUnitOfWork.commit` raise :class:`~proforum.errors.StorageError`
+  until :meth:`~SqlUnitOfWork.rollback` instead of silently losing the writes.
+  Writes are not wrapped in savepoints to keep the unit of work usable: that
+  would cost two more round trips per write for a case no use case has;
+* updating a row that does not exist raises :class:`~proforum.errors.NotFound`;
+* a nested unit of work on the same storage in the same thread is refused
+  with :class:`~proforum.errors.StorageError` instead of waiting for a lock
+  it holds itself.
+
+Every repository method is one statement whatever the number of rows.  Other
+database failures become :class:`~proforum.errors.StorageError`; statement
+parameters are never shown in errors or logs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine
+from sqlalchemy.sql import Executable
+
+from proforum.adapters.sql import mapping as m
+from proforum.adapters.sql import tables as t
+from proforum.adapters.sql.engine import (
+    create_engine,
+    database_error,
+    display_url,
+    is_sqlite_memory,
+)
+from proforum.adapters.sql.engine import normalise_url as _normalise_url
+from proforum.adapters.sql.factory import SqlStorageFactory
+from proforum.adapters.sql.schema import ensure_schema
+from proforum.adapters.sql.types import UtcDateTime
+from proforum.domain.common import (
+    CommentId,
+    CommunityId,
+    MeetupId,
+    MemberId,
+    MessageId,
+    PostId,
+    SurveyId,
+)
+from proforum.domain.community import Community, Membership
+from proforum.domain.content import Comment, Post
+from proforum.domain.identity import Member
+from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.meetup import Application, Meetup
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message
+from proforum.domain.survey import Participation, Response, Survey
+from proforum.errors import AlreadyExists, NicknameTaken, NotFound, ProforumError, StorageError
+from proforum.ports.storage import (
+    ApplicationRepository,
+    CommentRepository,
+    CommitmentRepository,
+    CommunityRepository,
+    DrawRepository,
+    InboxRepository,
+    MeetupRepository,
+    MemberRepository,
+    MembershipRepository,
+    MessageRepository,
+    ParticipationRepository,
+    PostRepository,
+    ResponseRepository,
+    SurveyRepository,
+)
+
+__all__ = ["SqlStorage", "SqlStorageFactory", "SqlUnitOfWork"]
+
+E = TypeVar("E")
+
+# --------------------------------------------------------------------------- errors
+
+#: Unique constraints (primary keys included) by name: their table and columns.
+_UNIQUE: dict[str, tuple[sa.Table, tuple[str, ...]]] = {
+    str(c.name): (table, tuple(col.name for col in c.columns))
+    for table in t.metadata.tables.values()
+    for c in table.constraints
+    if isinstance(c, sa.PrimaryKeyConstraint | sa.UniqueConstraint)
+}
+#: The same, found by table and column names (SQLite reports those, not the name).
+_UNIQUE_BY_COLUMNS: dict[tuple[str, frozenset[str]], str] = {
+    (table.name, frozenset(columns)): name for name, (table, columns) in _UNIQUE.items()
+}
+_ON_UNIQUE: dict[str, Callable[[object], ProforumError]] = {
+    "uq_members_nickname_key": lambda value: NicknameTaken(value),
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+_SQLITE_NAMED = re.compile(r"(?:CHECK|FOREIGN KEY) constraint failed: (\w+)")
+
+
+def _violated_constraint(exc: sa.exc.IntegrityError) -> str | None:
+    """The name of the constraint behind ``exc``, from PostgreSQL or SQLite."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    message = str(exc.orig).strip()
+    found = _SQLITE_UNIQUE.search(message)
+    if found:
+        qualified = [part.strip().split(".", 1) for part in found.group(1).split(",")]
+        if all(len(q) == 2 for q in qualified):
+            table = qualified[0][0]
+            return _UNIQUE_BY_COLUMNS.get((table, frozenset(q[1] for q in qualified)))
+    named = _SQLITE_NAMED.search(message)
+    return named.group(1) if named else None
+
+
+def _integrity_error(exc: sa.exc.IntegrityError, row: Mapping[str, Any]) -> ProforumError:
+    """Translate a constraint violation while writing ``row`` into proforum's error."""
+    name = _violated_constraint(exc)
+    if name in _UNIQUE:
+        table, columns = _UNIQUE[name]
+        value: object = (
+            row.get(columns[0]) if len(columns) == 1 else tuple(row.get(c) for c in columns)
+        )
+        make = _ON_UNIQUE.get(name)
+        return make(value) if make else AlreadyExists(value, entity=t.ENTITIES[table.name])
+    # A CHECK or NOT NULL violation is a bug in a caller, not bad user input:
+    # name the constraint, never the values (they may be personal data).
+    return StorageError(None, reason=f"constraint {name or 'unknown'} was violated")
+
+
+# --------------------------------------------------------------------------- repositories
+
+
+class _Repo(Generic[E]):
+    """What every repository shares: one table, its mapping, one statement per call."""
+
+    table: sa.Table
+    to_row: Callable[[E], dict[str, Any]]
+    from_row: Callable[[Mapping[Any, Any]], E]
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _key_columns(self) -> list[sa.Column[Any]]:
+        return list(self.table.primary_key.columns)
+
+    def _key_of(self, row: Mapping[str, Any]) -> object:
+        values = tuple(row[c.name] for c in self._key_columns)
+        return values[0] if len(values) == 1 else values
+
+    def _first(self, *where: sa.ColumnElement[bool]) -> E | None:
+        stmt = sa.select(self.table).where(*where)
+        found = self._uow.execute(stmt).mappings().first()
+        return None if found is None else type(self).from_row(found)
+
+    def _list(
+        self,
+        *where: sa.ColumnElement[bool],
+        order_by: Sequence[sa.ColumnElement[Any] | sa.Column[Any]],
+        limit: int | None = None,
+    ) -> list[E]:
+        stmt = sa.select(self.table).where(*where).order_by(*order_by)
+        if limit is not None:
+            stmt = stmt.limit(max(limit, 0))
+        return [type(self).from_row(r) for r in self._uow.execute(stmt).mappings()]
+
+    def _by_key(self, *values: object) -> E | None:
+        return self._first(*(c == v for c, v in zip(self._key_columns, values, strict=True)))
+
+    def _insert(self, entity: E) -> None:
+        row = type(self).to_row(entity)
+        self._uow.execute(sa.insert(self.table), row)
+
+    def _update(self, entity: E) -> None:
+        row = type(self).to_row(entity)
+        keys = self._key_columns
+        stmt = sa.update(self.table).where(*(c == sa.bindparam(f"key_{c.name}") for c in keys))
+        params = {k: v for k, v in row.items() if k not in {c.name for c in keys}}
+        params.update({f"key_{c.name}": row[c.name] for c in keys})
+        if self._uow.execute(stmt, params, row=row).rowcount == 0:
+            raise NotFound(self._key_of(row), entity=t.ENTITIES[self.table.name])
+
+
+class _MemberRepo(_Repo[Member]):
+    table = t.members
+    to_row = staticmethod(m.member_row)
+    from_row = staticmethod(m.member_from)
+
+    def get(self, member_id: MemberId) -> Member | None:
+        return self._by_key(member_id)
+
+    def by_nickname_key(self, key: str) -> Member | None:
+        return self._first(self.table.c.nickname_key == key)
+
+    def add(self, member: Member) -> None:
+        self._insert(member)
+
+    def update(self, member: Member) -> None:
+        self._update(member)
+
+    def all(self) -> Sequence[Member]:
+        c = self.table.c
+        return self._list(order_by=(c.registered_at, c.id))
+
+
+class _CommunityRepo(_Repo[Community]):
+    table = t.communities
+    to_row = staticmethod(m.community_row)
+    from_row = staticmethod(m.community_from)
+
+    def get(self, community_id: CommunityId) -> Community | None:
+        return self._by_key(community_id)
+
+    def by_slug(self, slug: str) -> Community | None:
+        return self._first(self.table.c.slug == slug)
+
+    def add(self, community: Community) -> None:
+        self._insert(community)
+
+    def all(self) -> Sequence[Community]:
+        c = self.table.c
+        return self._list(order_by=(c.created_at, c.id))
+
+
+class _MembershipRepo(_Repo[Membership]):
+    table = t.memberships
+    to_row = staticmethod(m.membership_row)
+    from_row = staticmethod(m.membership_from)
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> Membership | None:
+        return self._by_key(community_id, member_id)
+
+    def add(self, membership: Membership) -> None:
+        self._insert(membership)
+
+    def update(self, membership: Membership) -> None:
+        self._update(membership)
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        c = self.table.c
+        stmt = sa.delete(self.table).where(c.community_id == community_id, c.member_id == member_id)
+        self._uow.execute(stmt)
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Membership]:
+        c = self.table.c
+        return self._list(c.community_id == community_id, order_by=(c.joined_at, c.member_id))
+
+    def all(self) -> Sequence[Membership]:
+        c = self.table.c
+        return self._list(order_by=(c.joined_at, c.community_id, c.member_id))
+
+
+class _PostRepo(_Repo[Post]):
+    table = t.posts
+    to_row = staticmethod(m.post_row)
+    from_row = staticmethod(m.post_from)
+
+    def get(self, post_id: PostId) -> Post | None:
+        return self._by_key(post_id)
+
+    def add(self, post: Post) -> None:
+        self._insert(post)
+
+    def feed(
+        self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
+    ) -> Sequence[Post]:
+        c = self.table.c
+        where = [c.community_id == community_id]
+        if before is not None:
+            at, post_id = before
+            # A row-value comparison: one range scan of ix_posts_feed.
+            where.append(
+                sa.tuple_(c.published_at, c.id)
+                < sa.tuple_(
+                    sa.bindparam("before_at", at, type_=UtcDateTime()),
+                    sa.bindparam("before_id", post_id, type_=c.id.type),
+                )
+            )
+        return self._list(*where, order_by=(c.published_at.desc(), c.id.desc()), limit=limit)
+
+    def all(self) -> Sequence[Post]:
+        c = self.table.c
+        return self._list(order_by=(c.published_at, c.id))
+
+
+class _CommentRepo(_Repo[Comment]):
+    table = t.comments
+    to_row = staticmethod(m.comment_row)
+    from_row = staticmethod(m.comment_from)
+
+    def add(self, comment: Comment) -> None:
+        self._insert(comment)
+
+    def get(self, comment_id: CommentId) -> Comment | None:
+        return self._by_key(comment_id)
+
+    def for_post(self, post_id: PostId) -> Sequence[Comment]:
+        c = self.table.c
+        return self._list(c.post_id == post_id, order_by=(c.published_at, c.id))
+
+    def all(self) -> Sequence[Comment]:
+        c = self.table.c
+        return self._list(order_by=(c.published_at, c.id))
+
+
+class _MeetupRepo(_Repo[Meetup]):
+    table = t.meetups
+    to_row = staticmethod(m.meetup_row)
+    from_row = staticmethod(m.meetup_from)
+
+    def get(self, meetup_id: MeetupId) -> Meetup | None:
+        return self._by_key(meetup_id)
+
+    def add(self, meetup: Meetup) -> None:
+        self._insert(meetup)
+
+    def update(self, meetup: Meetup) -> None:
+        self._update(meetup)
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
+        c = self.table.c
+        return self._list(c.community_id == community_id, order_by=(c.starts_at, c.id))
+
+    def all(self) -> Sequence[Meetup]:
+        c = self.table.c
+        return self._list(order_by=(c.created_at, c.id))
+
+
+class _ApplicationRepo(_Repo[Application]):
+    table = t.applications
+    to_row = staticmethod(m.application_row)
+    from_row = staticmethod(m.application_from)
+
+    def get(self, meetup_id: MeetupId, member_id: MemberId) -> Application | None:
+        return self._by_key(meetup_id, member_id)
+
+    def add(self, application: Application) -> None:
+        self._insert(application)
+
+    def update(self, application: Application) -> None:
+        self._update(application)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
+        c = self.table.c
+        return self._list(c.meetup_id == meetup_id, order_by=(c.applied_at, c.member_id))
+
+    def all(self) -> Sequence[Application]:
+        c = self.table.c
+        return self._list(order_by=(c.applied_at, c.meetup_id, c.member_id))
+
+
+class _CommitmentRepo(_Repo[Commitment]):
+    table = t.lottery_commitments
+    to_row = staticmethod(m.commitment_row)
+    from_row = staticmethod(m.commitment_from)
+
+    def get(self, meetup_id: MeetupId) -> Commitment | None:
+        return self._by_key(meetup_id)
+
+    def add(self, commitment: Commitment) -> None:
+        self._insert(commitment)
+
+    def all(self) -> Sequence[Commitment]:
+        return self._list(order_by=(self.table.c.meetup_id,))
+
+
+class _DrawRepo(_Repo[Draw]):
+    table = t.lottery_draws
+    to_row = staticmethod(m.draw_row)
+    from_row = staticmethod(m.draw_from)
+
+    def get(self, meetup_id: MeetupId) -> Draw | None:
+        return self._by_key(meetup_id)
+
+    def add(self, draw: Draw) -> None:
+        self._insert(draw)
+
+    def all(self) -> Sequence[Draw]:
+        return self._list(order_by=(self.table.c.meetup_id,))
+
+
+class _SurveyRepo(_Repo[Survey]):
+    table = t.surveys
+    to_row = staticmethod(m.survey_row)
+    from_row = staticmethod(m.survey_from)
+
+    def get(self, survey_id: SurveyId) -> Survey | None:
+        return self._by_key(survey_id)
+
+    def add(self, survey: Survey) -> None:
+        self._insert(survey)
+
+    def update(self, survey: Survey) -> None:
+        self._update(survey)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[Survey]:
+        c = self.table.c
+        return self._list(c.meetup_id == meetup_id, order_by=(c.created_at, c.id))
+
+    def all(self) -> Sequence[Survey]:
+        c = self.table.c
+        return self._list(order_by=(c.created_at, c.id))
+
+
+class _ResponseRepo(_Repo[Response]):
+    table = t.survey_responses
+    to_row = staticmethod(m.response_row)
+    from_row = staticmethod(m.response_from)
+
+    def add(self, response: Response) -> None:
+        self._insert(response)
+
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
+        # Sorted by the random id: insertion order would reveal who answered when.
+        c = self.table.c
+        return self._list(c.survey_id == survey_id, order_by=(c.id,))
+
+    def all(self) -> Sequence[Response]:
+        return self._list(order_by=(self.table.c.id,))
+
+
+class _ParticipationRepo(_Repo[Participation]):
+    table = t.survey_participations
+    to_row = staticmethod(m.participation_row)
+    from_row = staticmethod(m.participation_from)
+
+    def exists(self, survey_id: SurveyId, member_id: MemberId) -> bool:
+        c = self.table.c
+        stmt = sa.select(sa.literal(1)).where(c.survey_id == survey_id, c.member_id == member_id)
+        return self._uow.execute(stmt).first() is not None
+
+    def add(self, participation: Participation) -> None:
+        self._insert(participation)
+
+    def all(self) -> Sequence[Participation]:
+        c = self.table.c
+        return self._list(order_by=(c.survey_id, c.member_id))
+
+
+class _MessageRepo(_Repo[Message]):
+    table = t.messages
+    to_row = staticmethod(m.message_row)
+    from_row = staticmethod(m.message_from)
+
+    def get(self, message_id: MessageId) -> Message | None:
+        return self._by_key(message_id)
+
+    def add(self, message: Message) -> None:
+        self._insert(message)
+
+    def update(self, message: Message) -> None:
+        self._update(message)
+
+    def pending(self, limit: int) -> Sequence[Message]:
+        c = self.table.c
+        return self._list(
+            c.status == DeliveryStatus.PENDING.value, order_by=(c.created_at, c.id), limit=limit
+        )
+
+    def all(self) -> Sequence[Message]:
+        c = self.table.c
+        return self._list(order_by=(c.created_at, c.id))
+
+
+class _InboxRepo(_Repo[InboxItem]):
+    table = t.inbox_items
+    to_row = staticmethod(m.inbox_row)
+    from_row = staticmethod(m.inbox_from)
+
+    def get(self, message_id: MessageId) -> InboxItem | None:
+        return self._by_key(message_id)
+
+    def add(self, item: InboxItem) -> None:
+        self._insert(item)
+
+    def update(self, item: InboxItem) -> None:
+        self._update(item)
+
+    def for_recipient(self, member_id: MemberId) -> Sequence[InboxItem]:
+        c = self.table.c
+        return self._list(
+            c.recipient_id == member_id, order_by=(c.delivered_at.desc(), c.message_id.desc())
+        )
+
+    def all(self) -> Sequence[InboxItem]:
+        c = self.table.c
+        return self._list(order_by=(c.delivered_at, c.message_id))
+
+
+# --------------------------------------------------------------------------- unit of work
+
+_thread = threading.local()
+
+
+def _active() -> set[int]:
+    active: set[int] | None = getattr(_thread, "active", None)
+    if active is None:
+        active = _thread.active = set()
+    return active
+
+
+class SqlUnitOfWork:
+    """One transaction on one connection of a :class:`SqlStorage`."""
+
+    members: MemberRepository
+    communities: CommunityRepository
+    memberships: MembershipRepository
+    posts: PostRepository
+    comments: CommentRepository
+    meetups: MeetupRepository
+    applications: ApplicationRepository
+    commitments: CommitmentRepository
+    draws: DrawRepository
+    surveys: SurveyRepository
+    responses: ResponseRepository
+    participations: ParticipationRepository
+    messages: MessageRepository
+    inbox: InboxRepository
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self._storage = storage
+        self._conn: Connection | None = None
+        # After a failed statement PostgreSQL refuses everything but ROLLBACK;
+        # SQLite undoes the failed statement only and carries on.
+        self._aborts_on_error = storage.engine.dialect.name == "postgresql"
+        self._aborted = False
+
+    # -- the transaction -----------------------------------------------------
+
+    def __enter__(self) -> Self:
+        active = _active()
+        if id(self._storage) in active:
+            # It would wait for the lock its own thread holds (SQLite) and
+            # could not see this thread's uncommitted writes: refuse it now.
+            raise StorageError(None, reason="nested unit of work on the same SQL storage")
+        lock = self._storage._lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            self._conn = self._storage.engine.connect()
+        except sa.exc.DBAPIError as exc:
+            if lock is not None:
+                lock.release()
+            raise database_error(exc) from exc
+        active.add(id(self._storage))
+        self.members = _MemberRepo(self)
+        self.communities = _CommunityRepo(self)
+        self.memberships = _MembershipRepo(self)
+        self.posts = _PostRepo(self)
+        self.comments = _CommentRepo(self)
+        self.meetups = _MeetupRepo(self)
+        self.applications = _ApplicationRepo(self)
+        self.commitments = _CommitmentRepo(self)
+        self.draws = _DrawRepo(self)
+        self.surveys = _SurveyRepo(self)
+        self.responses = _ResponseRepo(self)
+        self.participations = _ParticipationRepo(self)
+        self.messages = _MessageRepo(self)
+        self.inbox = _InboxRepo(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None:
+                conn.close()  # rolls back whatever was not committed
+        finally:
+            _active().discard(id(self._storage))
+            if self._storage._lock is not None:
+                self._storage._lock.release()
+
+    def commit(self) -> None:
+        """Make every write so far durable and visible.
+
+        :raises StorageError: a statement of this transaction failed on
+            PostgreSQL, which has discarded the whole transaction: nothing is
+            committed (PostgreSQL would silently turn the COMMIT into a ROLLBACK).
+        """
+        conn = self._connection()
+        self._refuse_if_aborted()
+        try:
+            conn.commit()
+        except sa.exc.IntegrityError as exc:
+            raise _integrity_error(exc, {}) from None
+        except sa.exc.DBAPIError as exc:
+            raise database_error(exc) from exc
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+        self._connection().rollback()
+        self._aborted = False
+
+    # -- statements, for the repositories ------------------------------------
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            raise StorageError(None, reason="the unit of work is not entered")
+        return self._conn
+
+    def _refuse_if_aborted(self) -> None:
+        if self._aborted:
+            raise StorageError(
+                None,
+                reason=(
+                    "an earlier statement of this unit of work failed and the database"
+                    " discarded its transaction; roll back or start a new unit of work"
+                ),
+            )
+
+    def execute(
+        self,
+        stmt: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        row: Mapping[str, Any] | None = None,
+    ) -> CursorResult[Any]:
+        """Run one statement and translate database failures.
+
+        A unique violation while writing ``row`` becomes :class:`AlreadyExists`
+        or :class:`NicknameTaken`; any other failure a :class:`StorageError`.
+        """
+        conn = self._connection()
+        self._refuse_if_aborted()
+        try:
+            return conn.execute(stmt, params)
+        except sa.exc.IntegrityError as exc:
+            self._aborted = self._aborts_on_error
+            raise _integrity_error(exc, row if row is not None else params or {}) from None
+        except sa.exc.DBAPIError as exc:
+            self._aborted = self._aborts_on_error
+            raise database_error(exc) from exc
+        except sa.exc.StatementError as exc:  # e.g. a naive datetime, refused before sending
+            raise StorageError(None, reason="a value cannot be stored (see the cause)") from exc
+
+
+# --------------------------------------------------------------------------- storage
+
+
+class SqlStorage:
+    """A SQLite or PostgreSQL database holding a forum.
+
+    Open it with :meth:`open` (or ``proforum.open(url)``), which also creates
+    or checks the schema; :meth:`close` releases every pooled connection.
+    """
+
+    name = "sql"
+
+    def __init__(
+        self, engine: Engine, *, shared_connection: bool = False, url: str | None = None
+    ) -> None:
+        self.engine = engine
+        self._url = url if url is not None else display_url(engine.url)
+        # One in-memory SQLite database lives in one connection: units of work
+        # take turns on it, like the memory backend's lock.
+        self._lock: threading.Lock | None = threading.Lock() if shared_connection else None
+
+    @classmethod
+    def open(cls, url: str | URL) -> SqlStorage:
+        """Connect to ``url``, create the schema of a new database, check an old one's."""
+        parsed = _normalise_url(url)
+        engine = create_engine(parsed)
+        try:
+            ensure_schema(engine, url)
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            raise database_error(exc) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, shared_connection=is_sqlite_memory(parsed), url=display_url(url))
+
+    @property
+    def url(self) -> str:
+        """The database URL, without its password."""
+        return self._url
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """Return a new unit of work; enter it with ``with``."""
+        return SqlUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStorage({self.url!r})"

@@ -1,0 +1,309 @@
+"""The tables of the SQL backend, in SQLAlchemy Core.
+
+The adapter owns these tables; the domain classes know nothing of them and are
+never instrumented by the ORM.  :mod:`proforum.adapters.sql.mapping` turns rows
+into domain objects and back.
+
+Rules the schema keeps:
+
+* Every constraint has a name, from :data:`NAMING_CONVENTION`, so migrations
+  can refer to it and a unique violation can be told apart by its name
+  (``uq_members_nickname_key`` means :class:`~proforum.errors.NicknameTaken`).
+* Unique keys mirror the memory backend: member nickname key (NULL for
+  real-name members, so nullable-unique), community slug, and the composite
+  primary keys of memberships, applications and survey participations; one
+  commitment and one draw per meetup (their primary key is the meetup id).
+* CHECK constraints restate the domain's invariants: enum values, capacity,
+  rating and scale ranges, schedules in order.
+* Aggregates refer to each other by id, as in the memory backend, so there are
+  no foreign keys between them: a repository stores one aggregate without
+  requiring its neighbours to exist (the storage contract relies on this).
+* ``survey_responses`` holds the survey id, a random text id and the rating;
+  no time, nothing that refers to a member, and on SQLite no rowid either
+  (``WITHOUT ROWID``), so neither a column nor the physical row order tells
+  who answered when (trust-practices §4.4, S1/S2).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+
+from proforum.adapters.sql.types import UtcDateTime, identifier
+from proforum.domain.community import Role
+from proforum.domain.identity import MAX_YEARS_OF_EXPERIENCE
+from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
+from proforum.domain.notification import DeliveryStatus, MessageKind
+from proforum.domain.survey import LOWEST_MIN_RESPONSES, SurveyState
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _one_of(column: str, values: type[enum.StrEnum]) -> str:
+    """SQL text of ``column IN ('a', 'b', …)`` for every value of an enum."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+def _text(name: str, *, nullable: bool = False) -> sa.Column[str]:
+    return sa.Column(name, sa.Text(), nullable=nullable)
+
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("identity_kind", sa.String(16), nullable=False),
+    _text("identity_value"),
+    _text("nickname_key", nullable=True),
+    sa.Column("job_function", sa.String(48), nullable=False),
+    sa.Column("registered_at", UtcDateTime(), nullable=False),
+    _text("company", nullable=True),
+    sa.Column("years_of_experience", sa.Integer(), nullable=True),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.UniqueConstraint("nickname_key"),
+    sa.CheckConstraint(
+        "(identity_kind = 'nickname' AND nickname_key IS NOT NULL)"
+        " OR (identity_kind = 'real_name' AND nickname_key IS NULL)",
+        name="identity",
+    ),
+    sa.CheckConstraint(
+        f"years_of_experience IS NULL OR years_of_experience BETWEEN 0 AND {MAX_YEARS_OF_EXPERIENCE}",
+        name="years_of_experience",
+    ),
+    sa.CheckConstraint("locale IN ('ko', 'en')", name="locale"),
+)
+
+communities = sa.Table(
+    "communities",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("slug", sa.String(48), nullable=False),
+    _text("name"),
+    sa.Column("job_function", sa.String(48), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    _text("rules"),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.UniqueConstraint("slug"),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("community_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("joined_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(_one_of("role", Role), name="role"),
+    sa.Index("ix_memberships_community", "community_id", "joined_at", "member_id"),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("community_id", identifier(), nullable=False),
+    sa.Column("author_id", identifier(), nullable=False),
+    _text("title"),
+    _text("body"),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_posts_feed", "community_id", "published_at", "id"),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("post_id", identifier(), nullable=False),
+    sa.Column("author_id", identifier(), nullable=False),
+    _text("body"),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_comments_post", "post_id", "published_at", "id"),
+)
+
+meetups = sa.Table(
+    "meetups",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("community_id", identifier(), nullable=False),
+    sa.Column("host_id", identifier(), nullable=False),
+    _text("title"),
+    _text("topic"),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("capacity", sa.Integer(), nullable=False),
+    sa.Column("applications_open_at", UtcDateTime(), nullable=False),
+    sa.Column("applications_close_at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    _text("venue", nullable=True),
+    sa.Column("follow_up_of", identifier(), nullable=True),
+    sa.Column("meeting_provider", sa.String(64), nullable=True),
+    _text("meeting_id", nullable=True),
+    # The join URL is a Secret in the domain; stored as text, revealed only here.
+    _text("meeting_join_url", nullable=True),
+    sa.Column("reminder_sent_at", UtcDateTime(), nullable=True),
+    sa.Column("links_sent_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(_one_of("format", MeetupFormat), name="format"),
+    sa.CheckConstraint(_one_of("state", MeetupState), name="state"),
+    sa.CheckConstraint(f"capacity BETWEEN 1 AND {MAX_CAPACITY}", name="capacity"),
+    sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    sa.CheckConstraint(
+        "applications_open_at < applications_close_at AND applications_close_at <= starts_at",
+        name="application_window",
+    ),
+    sa.CheckConstraint(
+        "(meeting_provider IS NULL AND meeting_id IS NULL AND meeting_join_url IS NULL)"
+        " OR (meeting_provider IS NOT NULL AND meeting_id IS NOT NULL"
+        " AND meeting_join_url IS NOT NULL)",
+        name="meeting",
+    ),
+    sa.Index("ix_meetups_community", "community_id", "starts_at", "id"),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(_one_of("state", ApplicationState), name="state"),
+    sa.Index("ix_applications_meetup", "meetup_id", "applied_at", "member_id"),
+)
+
+lottery_commitments = sa.Table(
+    "lottery_commitments",
+    metadata,
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("seats", sa.Integer(), nullable=False),
+    sa.Column("applicants", sa.JSON(), nullable=False),
+    sa.Column("applicants_digest", sa.String(64), nullable=False),
+    sa.Column("seed_digest", sa.String(64), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("committed_at", UtcDateTime(), nullable=False),
+    # The seed stays secret until the draw; a Secret in the domain, text here.
+    _text("seed"),
+    sa.Column("algorithm", sa.String(64), nullable=False),
+    sa.CheckConstraint("seats >= 1", name="seats"),
+)
+
+lottery_draws = sa.Table(
+    "lottery_draws",
+    metadata,
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("seats", sa.Integer(), nullable=False),
+    sa.Column("applicants", sa.JSON(), nullable=False),
+    _text("seed_hex"),
+    sa.Column("commitment", sa.String(64), nullable=False),
+    sa.Column("selected", sa.JSON(), nullable=False),
+    sa.Column("waitlist", sa.JSON(), nullable=False),
+    sa.Column("committed_at", UtcDateTime(), nullable=False),
+    sa.Column("drawn_at", UtcDateTime(), nullable=False),
+    sa.Column("algorithm", sa.String(64), nullable=False),
+    sa.CheckConstraint("seats >= 1", name="seats"),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("meetup_id", identifier(), nullable=False),
+    _text("title"),
+    _text("question_ko"),
+    _text("question_en"),
+    sa.Column("scale", sa.Integer(), nullable=False),
+    sa.Column("anonymous", sa.Boolean(), nullable=False),
+    sa.Column("opens_at", UtcDateTime(), nullable=False),
+    sa.Column("closes_at", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("min_responses", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.CheckConstraint("scale BETWEEN 2 AND 10", name="scale"),
+    sa.CheckConstraint(f"min_responses >= {LOWEST_MIN_RESPONSES}", name="min_responses"),
+    sa.CheckConstraint("closes_at > opens_at", name="closes_after_open"),
+    sa.CheckConstraint(_one_of("state", SurveyState), name="state"),
+    sa.Index("ix_surveys_meetup", "meetup_id", "created_at", "id"),
+)
+
+survey_responses = sa.Table(
+    "survey_responses",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("survey_id", identifier(), nullable=False),
+    sa.Column("rating", sa.Integer(), nullable=False),
+    sa.CheckConstraint("rating BETWEEN 1 AND 10", name="rating"),
+    sa.Index("ix_survey_responses_survey", "survey_id", "id"),
+    sqlite_with_rowid=False,
+)
+
+survey_participations = sa.Table(
+    "survey_participations",
+    metadata,
+    sa.Column("survey_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    # Set only for surveys created as identified (anonymous=False).
+    sa.Column("response_id", identifier(), nullable=True),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("recipient_id", identifier(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("params", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    _text("last_error", nullable=True),
+    sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
+    sa.CheckConstraint(_one_of("status", DeliveryStatus), name="status"),
+    sa.CheckConstraint("attempts >= 0", name="attempts"),
+    sa.Index("ix_messages_pending", "status", "created_at", "id"),
+)
+
+inbox_items = sa.Table(
+    "inbox_items",
+    metadata,
+    sa.Column("message_id", identifier(), primary_key=True),
+    sa.Column("recipient_id", identifier(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("delivered_at", UtcDateTime(), nullable=False),
+    sa.Column("params", sa.JSON(), nullable=False),
+    sa.Column("read_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
+    sa.Index("ix_inbox_items_recipient", "recipient_id", "delivered_at", "message_id"),
+)
+
+#: The entity name each table's rows are called in errors, as in the memory backend.
+ENTITIES: dict[str, str] = {
+    "members": "member",
+    "communities": "community",
+    "memberships": "membership",
+    "posts": "post",
+    "comments": "comment",
+    "meetups": "meetup",
+    "applications": "application",
+    "lottery_commitments": "commitment",
+    "lottery_draws": "draw",
+    "surveys": "survey",
+    "survey_responses": "response",
+    "survey_participations": "participation",
+    "messages": "message",
+    "inbox_items": "inbox item",
+}

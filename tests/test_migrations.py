@@ -1,0 +1,304 @@
+"""The Alembic migrations shipped in the package create exactly ``tables.py``.
+
+Also: a new database gets the schema on open, an old one is refused with the
+command that upgrades it, a newer one is refused too, and ``proforum db
+upgrade`` works.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import threading
+import tomllib
+from collections.abc import Iterator
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import URL
+
+from proforum.adapters.sql import schema
+from proforum.adapters.sql.engine import create_engine
+from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
+from proforum.adapters.sql.tables import metadata
+from proforum.cli import main
+from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
+from proforum.testing.contracts import sample_member
+from sql_support import postgres_database, postgres_schema, sqlite_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+REVISION_0002 = '''"""A later revision, for tests only."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_test"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("members") as batch:
+        batch.add_column(sa.Column("bio", sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("members") as batch:
+        batch.drop_column("bio")
+'''
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[URL]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database, of each kind."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "forum.db")
+    else:
+        database = request.getfixturevalue("pg_database")
+        with postgres_schema(database) as url:
+            yield url
+
+
+@pytest.fixture
+def newer_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pretend this proforum ships one more revision than the database has."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "versions" / "0002_test.py").write_text(REVISION_0002)
+    monkeypatch.setattr(schema, "MIGRATIONS_DIR", copy)
+    return "0002_test"
+
+
+def _differences(url: str) -> list[object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "version_table": schema.VERSION_TABLE}
+            )
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def _check_constraints(url: str) -> dict[tuple[str, str], str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            return {
+                (table, str(c["name"])): str(c["sqltext"])
+                for table in inspector.get_table_names()
+                for c in inspector.get_check_constraints(table)
+            }
+    finally:
+        engine.dispose()
+
+
+_PG_DIALECT = postgresql.dialect()
+
+
+def _collations(url: str) -> dict[tuple[str, str], str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            return {
+                (table, column["name"]): collation
+                for table in inspector.get_table_names()
+                if table != schema.VERSION_TABLE
+                for column in inspector.get_columns(table)
+                if (collation := getattr(column["type"], "collation", None)) is not None
+            }
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_an_empty_database_creates_exactly_the_tables(empty_url: str) -> None:
+    assert schema.upgrade(empty_url) == schema.head_revision()
+    assert _differences(empty_url) == []
+    reflected = _check_constraints(empty_url)
+    declared = {
+        (table.name, str(c.name)): str(c.sqltext)
+        for table in metadata.tables.values()
+        for c in table.constraints
+        if isinstance(c, sa.CheckConstraint)
+    }
+    assert set(reflected) == set(declared)
+    if empty_url.startswith("sqlite"):
+        # SQLite keeps the CHECK text as written: the migration says the same thing.
+        assert reflected == declared
+    else:
+        # Alembic does not compare collations: every id column must sort by code point.
+        identifiers = {
+            (table.name, column.name): "C"
+            for table in metadata.tables.values()
+            for column in table.columns
+            if getattr(column.type.dialect_impl(_PG_DIALECT), "collation", None) is not None
+        }
+        assert ("members", "id") in identifiers
+        assert _collations(empty_url) == identifiers
+
+
+def test_opening_a_new_database_creates_the_schema_at_head(empty_url: str) -> None:
+    storage = SqlStorageFactory().open(empty_url)
+    try:
+        with storage.engine.connect() as conn:
+            assert schema.current_revision(conn) == schema.head_revision()
+    finally:
+        storage.close()
+    assert _differences(empty_url) == []
+
+
+def test_concurrent_first_opens_create_the_schema_once(empty_url: str) -> None:
+    errors: list[BaseException] = []
+    storages: list[SqlStorage] = []
+
+    def open_it() -> None:
+        try:
+            storages.append(SqlStorageFactory().open(empty_url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for storage in storages:
+        storage.close()
+    assert errors == []
+    assert len(storages) == 4
+
+
+def test_an_outdated_database_is_refused_with_the_upgrade_command(
+    empty_url: str, newer_code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Create the database with the shipped migrations, then run newer code on it.
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS_DIR", ROOT / "src/proforum/adapters/sql/migrations")
+        SqlStorageFactory().open(empty_url).close()
+    with pytest.raises(SchemaOutdated) as caught:
+        SqlStorageFactory().open(empty_url)
+    error = caught.value
+    assert error.params["current"] == "0001"
+    assert error.params["head"] == newer_code
+    command = f"proforum db upgrade --db {shlex.quote(empty_url)}"
+    assert command in error.message_en
+    assert command in error.message_ko
+    assert "proforum db upgrade" in str(error)
+    # The command does what the message says.
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", empty_url])
+    assert result.exit_code == 0, result.output
+    assert newer_code in result.output
+    SqlStorageFactory().open(empty_url).close()
+
+
+def test_the_upgrade_command_in_the_message_leaves_the_password_out(
+    pg_database: URL, newer_code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgres_schema(pg_database) as url:
+        with monkeypatch.context() as m:
+            m.setattr(schema, "MIGRATIONS_DIR", ROOT / "src/proforum/adapters/sql/migrations")
+            SqlStorageFactory().open(url).close()
+        # The test server trusts every client, so any password connects.
+        with_password = sa.make_url(url).set(password="s3cret-pw")
+        shown = with_password.render_as_string(hide_password=False)
+        assert "s3cret-pw" in shown
+        with pytest.raises(SchemaOutdated) as caught:
+            SqlStorageFactory().open(shown)
+        message = str(caught.value)
+        assert "s3cret-pw" not in message
+        assert "***" not in message
+        assert "proforum db upgrade --db 'postgresql+psycopg://postgres@" in message
+
+
+def test_a_database_ahead_of_the_code_is_refused(empty_url: str) -> None:
+    SqlStorageFactory().open(empty_url).close()
+    engine = create_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '9999_future'"))
+    engine.dispose()
+    with pytest.raises(SchemaTooNew) as caught:
+        SqlStorageFactory().open(empty_url)
+    assert "9999_future" in caught.value.message_en
+    with pytest.raises(SchemaTooNew):
+        schema.upgrade(empty_url)
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", empty_url])
+    assert result.exit_code == 1
+    assert "storage.schema_too_new" in result.output
+
+
+def test_tables_without_a_revision_are_not_touched(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "forum.db")
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    with pytest.raises(StorageError, match="no schema revision"):
+        SqlStorageFactory().open(url)
+
+
+def test_db_upgrade_and_current_on_the_command_line(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "forum.db")
+    runner = CliRunner()
+    before = runner.invoke(main, ["db", "current", "--db", url])
+    assert before.exit_code == 0, before.output
+    assert "current -" in before.output
+    result = runner.invoke(main, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert schema.head_revision() in result.output
+    after = runner.invoke(main, ["db", "current", "--db", url])
+    assert "up to date" in after.output
+    storage = SqlStorageFactory().open(url)
+    try:
+        with storage.unit_of_work() as uow:
+            uow.members.add(sample_member(1))
+            uow.commit()
+    finally:
+        storage.close()
+
+
+def test_db_upgrade_to_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "forum.db")
+    result = CliRunner().invoke(main, ["db", "upgrade", "--db", url, "--revision", "nope"])
+    assert result.exit_code == 1
+    assert "storage.error" in result.output
+
+
+def test_db_upgrade_reports_an_unreachable_database_without_a_traceback() -> None:
+    result = CliRunner().invoke(
+        main, ["db", "upgrade", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"]
+    )
+    assert result.exit_code == 1
+    assert "storage.error" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_migration_files_are_package_data() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["proforum"]
+    package = ROOT / "src" / "proforum"
+    shipped = [
+        p.relative_to(package).as_posix()
+        for p in schema.MIGRATIONS_DIR.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert "adapters/sql/migrations/env.py" in shipped
+    assert "adapters/sql/migrations/script.py.mako" in shipped
+    assert any(s.startswith("adapters/sql/migrations/versions/") for s in shipped)
+    for path in shipped:
+        assert any(fnmatch(path, pattern) for pattern in patterns), path

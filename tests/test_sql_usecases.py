@@ -1,0 +1,151 @@
+"""Use cases on the SQL backend: the whole demo story, and N+1 checks by statement count."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import URL
+
+import proforum
+from proforum import ManualClock, SeededIds
+from proforum.adapters.sql.storage import SqlStorage
+from proforum.cli import main
+from proforum.demo import StoryResult, run_story, story_start, summary_rows
+from proforum.domain.common import CommunityId, MeetupId, MemberId, PostId
+from proforum.domain.community import Membership, Role
+from proforum.domain.content import Post
+from proforum.testing.contracts import (
+    T0,
+    sample_application,
+    sample_community,
+    sample_meetup,
+    sample_member,
+)
+from sql_support import postgres_database, postgres_schema, sqlite_url
+
+SEED = "sql-backend"
+
+
+def run_demo(url: str, seed: str = SEED) -> StoryResult:
+    """Run the story exactly as ``proforum demo --seed`` does, on ``url``."""
+    clock = ManualClock(story_start())
+    ids = SeededIds(f"proforum-demo:{seed}")
+    lottery_seed = hashlib.sha256(f"proforum-demo-lottery:{seed}".encode()).digest()
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    with proforum.open(url, clock=clock, ids=ids, plugin_manager=pm) as forum:
+        return run_story(forum, clock, seed=seed, lottery_seed=lottery_seed, narrate=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def on_memory() -> StoryResult:
+    return run_demo("memory://")
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[URL]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "forum.db")
+    else:
+        with postgres_schema(request.getfixturevalue("pg_database")) as url:
+            yield url
+
+
+def test_the_story_ends_the_same_as_on_memory(sql_url: str, on_memory: StoryResult) -> None:
+    result = run_demo(sql_url)
+    assert summary_rows(result) == summary_rows(on_memory)
+    assert result.selected == on_memory.selected
+    assert result.waitlist == on_memory.waitlist
+    assert result.link_recipients == on_memory.link_recipients
+    assert result.attendance == on_memory.attendance
+    assert result.survey == on_memory.survey
+    assert result.draw_record == on_memory.draw_record
+    assert result.draw_valid
+
+
+def test_the_demo_command_prints_the_same_story_on_sqlite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["demo", "--seed", "7", "--lang", "en"]
+    on_memory = runner.invoke(main, args)
+    on_sqlite = runner.invoke(main, [*args, "--db", sqlite_url(tmp_path / "demo.db")])
+    assert on_memory.exit_code == 0, on_memory.output
+    assert on_sqlite.exit_code == 0, on_sqlite.output
+    assert on_sqlite.output == on_memory.output
+
+
+# --------------------------------------------------------------------------- statement counts
+
+OPERATOR = MemberId("mem_0001")
+#: Meetup / community number → how many applications / posts it has.
+SIZES = {1: 3, 2: 60}
+
+
+@pytest.fixture
+def forum(sql_url: str) -> Iterator[proforum.Forum]:
+    """Two communities and two meetups, small and large, run by one operator."""
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    with proforum.open(sql_url, plugin_manager=pm, clock=ManualClock(T0)) as forum:
+        storage = forum.storage
+        assert isinstance(storage, SqlStorage)
+        with storage.unit_of_work() as uow:
+            uow.members.add(sample_member(1))
+            for n, size in SIZES.items():
+                community = CommunityId(f"com_{n:04d}")
+                uow.communities.add(sample_community(n))
+                uow.memberships.add(Membership(community, OPERATOR, Role.OPERATOR, T0))
+                uow.meetups.add(sample_meetup(n, community=n))
+                for i in range(size):
+                    uow.applications.add(sample_application(n, 100 + i, minute=i))
+                    uow.posts.add(
+                        Post(PostId(f"pst_{n}_{i:04d}"), community, OPERATOR, "제목", "본문", T0)
+                    )
+            uow.commit()
+        yield forum
+
+
+def _statements(forum: proforum.Forum, action: Callable[[], int]) -> tuple[int, int]:
+    """Run ``action``; return what it returned and how many SQL statements it issued."""
+    storage = forum.storage
+    assert isinstance(storage, SqlStorage)
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    sa.event.listen(storage.engine, "before_cursor_execute", count)
+    try:
+        result = action()
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", count)
+    return result, len(seen)
+
+
+def test_listing_applications_costs_the_same_for_3_or_60(forum: proforum.Forum) -> None:
+    counted = [
+        _statements(forum, lambda n=n: len(forum.applications(OPERATOR, MeetupId(f"mtp_{n:04d}"))))
+        for n in SIZES
+    ]
+    assert [rows for rows, _ in counted] == list(SIZES.values())
+    assert counted[0][1] == counted[1][1] <= 8
+
+
+def test_a_feed_page_costs_the_same_for_3_or_60_posts(forum: proforum.Forum) -> None:
+    counted = [
+        _statements(
+            forum,
+            lambda n=n: len(forum.feed(OPERATOR, CommunityId(f"com_{n:04d}"), limit=100)),
+        )
+        for n in SIZES
+    ]
+    assert [rows for rows, _ in counted] == list(SIZES.values())
+    assert counted[0][1] == counted[1][1] <= 8
