@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples plugins
-	$(BIN)/ruff format --check src tests examples plugins
+	$(BIN)/ruff format --check src tests examples plugins docs README.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -76,11 +76,20 @@ def test_the_story_ends_the_same_as_on_memory(sql_url: str, on_memory: StoryResu
 def test_the_demo_command_prints_the_same_story_on_sqlite(tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["demo", "--seed", "7", "--lang", "en"]
-    on_memory = runner.invoke(main, args)
+    on_memory = runner.invoke(main, [*args, "--db", "memory://"])
     on_sqlite = runner.invoke(main, [*args, "--db", sqlite_url(tmp_path / "demo.db")])
-    assert on_memory.exit_code == 0, on_memory.output
-    assert on_sqlite.exit_code == 0, on_sqlite.output
-    assert on_sqlite.output == on_memory.output
+    by_default = runner.invoke(main, args)
+    for result in (on_memory, on_sqlite, by_default):
+        assert result.exit_code == 0, result.output
+    story = on_memory.output.rsplit("→ stored in:", 1)[0]
+    assert on_sqlite.output.rsplit("→ stored in:", 1)[0] == story
+    assert by_default.output.rsplit("→ stored in:", 1)[0] == story
+    # The embedded default is a new SQLite file, which can be exported afterwards.
+    default_url = by_default.output.rsplit("→ stored in:", 1)[1].strip()
+    assert default_url.startswith("sqlite:///")
+    exported = runner.invoke(main, ["export", "--db", default_url])
+    assert exported.exit_code == 0, exported.output
+    assert '"proforum-export"' in exported.output
 
 
 # --------------------------------------------------------------------------- statement counts
@@ -149,3 +158,21 @@ def test_a_feed_page_costs_the_same_for_3_or_60_posts(forum: proforum.Forum) -> 
     ]
     assert [rows for rows, _ in counted] == list(SIZES.values())
     assert counted[0][1] == counted[1][1] <= 8
+
+
+def test_export_then_import_copies_a_whole_forum_between_databases(tmp_path: Path) -> None:
+    runner = CliRunner()
+    source = sqlite_url(tmp_path / "source.db")
+    copy = sqlite_url(tmp_path / "copy.db")
+    assert runner.invoke(main, ["demo", "--seed", "3", "--db", source]).exit_code == 0
+    dump = tmp_path / "forum.json"
+    assert runner.invoke(main, ["export", "--db", source, str(dump)]).exit_code == 0
+    imported = runner.invoke(main, ["import", "--db", copy, str(dump)])
+    assert imported.exit_code == 0, imported.output
+    assert "members=46" in imported.output
+    again = runner.invoke(main, ["export", "--db", copy])
+    assert again.output == dump.read_text(encoding="utf-8")
+    # Importing twice is refused: the target must be empty.
+    twice = runner.invoke(main, ["import", "--db", copy, str(dump)])
+    assert twice.exit_code != 0
+    assert "not empty" in twice.output

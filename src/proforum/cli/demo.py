@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import json
 from pathlib import Path
 
@@ -24,6 +25,7 @@ _TITLES = {
         "Value",
     ),
 }
+_STORED = {"ko": "저장소", "en": "stored in"}
 _ROW_LABELS = {
     "ko": {
         "members": "회원",
@@ -79,9 +81,12 @@ def write_outputs(out: Path, result: StoryResult) -> None:
     help="Write draw.json and survey.json into this folder.",
 )
 @click.option(
-    "--db", "db", default="memory://", show_default=True, help="Storage URL to run the story on."
+    "--db",
+    "db",
+    default=None,
+    help="Storage URL to run the story on (default: a new SQLite file in a temporary folder).",
 )
-def demo_command(lang: str, seed: str | None, out: Path | None, db: str) -> None:
+def demo_command(lang: str, seed: str | None, out: Path | None, db: str | None) -> None:
     """Replay the meetup story of the Marketing/PR community end to end."""
     console = Console(highlight=False, soft_wrap=True)
     title, summary, item, value = _TITLES[lang]
@@ -97,6 +102,11 @@ def demo_command(lang: str, seed: str | None, out: Path | None, db: str) -> None
     def narrate(step: Step) -> None:
         console.print(narrate_text(step, lang))
 
+    if db is None:
+        # The embedded default: a real database file, new for every run so that
+        # the story always starts from an empty forum.
+        folder = Path(tempfile.mkdtemp(prefix="proforum-demo-"))
+        db = f"sqlite:///{folder / 'forum.db'}"
     with proforum.open(db, clock=clock, ids=ids) as forum:
         result = run_story(
             forum, clock, seed=seed or "", lottery_seed=lottery_seed, narrate=narrate
@@ -110,3 +120,4 @@ def demo_command(lang: str, seed: str | None, out: Path | None, db: str) -> None
     if out is not None:
         write_outputs(out, result)
         console.print(f"→ {out / 'draw.json'}, {out / 'survey.json'}")
+    console.print(f"→ {_STORED[lang]}: {db}")
