@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import json
+import tempfile
 from pathlib import Path
 
 import click

@@ -1,0 +1,281 @@
+"""Model-based test: memory, SQLite and PostgreSQL forums agree on every step.
+
+A Hypothesis state machine drives three forums through the same random sequence
+of use cases, good and bad input mixed, with one clock and the same id seed.
+After every step the three must have returned equal values or raised the same
+error, and hold the same observable state (their whole export).  The memory
+backend is what application test suites use, so this is what makes it safe to
+test an application on memory and run it on a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+import proforum
+from forum_world import LINK, T0
+from proforum import ManualClock, Role, SeededIds
+from proforum.adapters.sql import tables
+from proforum.errors import ProforumError
+from sql_support import postgres_database, postgres_schema, sqlite_url
+
+NICKNAMES = ["마케터", "MARKETER", "ｍａｒｋｅｔｅｒ", "김dev", "x", "한\u200b글", "ROAS요정"]
+TITLES = ["첫 주 ROAS 반토막 회고", "연락처 010-1234-5678 공개", ""]
+RATINGS = st.sampled_from([1, 2, 3, 4, 5, 0, 6])
+
+
+def normalise(export: dict[str, Any]) -> dict[str, Any]:
+    """The export without what is random by design: survey response ids."""
+    tables_ = dict(export["tables"])
+    tables_["responses"] = sorted((r["survey_id"], r["rating"]) for r in tables_["responses"])
+    tables_["participations"] = [
+        {**p, "response_id": p["response_id"] is not None} for p in tables_["participations"]
+    ]
+    return tables_
+
+
+class BackendsAgree(RuleBasedStateMachine):
+    """Three backends, one story: every step must give the same answer on each."""
+
+    #: Set by the test: where the SQLite files go, and the PostgreSQL URL to reuse.
+    tmp: Path
+    pg_url: str
+    counter = 0
+
+    members = Bundle("members")
+    meetups = Bundle("meetups")
+    surveys = Bundle("surveys")
+    posts = Bundle("posts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).counter += 1
+        self.clock = ManualClock(T0)
+        engine = sa.create_engine(self.pg_url, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:  # PostgreSQL: one schema, emptied per example
+            names = ", ".join(t.name for t in tables.metadata.sorted_tables)
+            conn.exec_driver_sql(f"TRUNCATE {names}")
+        engine.dispose()
+        urls = {
+            "memory": "memory://",
+            "sqlite": sqlite_url(self.tmp / f"model-{self.counter}.db"),
+            "postgresql": self.pg_url,
+        }
+        self.forums = {
+            name: proforum.open(
+                url,
+                clock=self.clock,
+                ids=SeededIds("model"),
+                plugin_manager=proforum.get_plugin_manager(load_entrypoints=False),
+            )
+            for name, url in urls.items()
+        }
+
+    def teardown(self) -> None:
+        for forum in self.forums.values():
+            forum.close()
+
+    def do(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one use case on every backend and require the same outcome."""
+        outcomes: dict[str, tuple[str, Any]] = {}
+        for name, forum in self.forums.items():
+            try:
+                outcomes[name] = ("ok", getattr(forum, method)(*args, **kwargs))
+            except ProforumError as exc:
+                outcomes[name] = ("error", (type(exc).__name__, exc.code))
+        reference = outcomes["memory"]
+        for name, outcome in outcomes.items():
+            assert outcome == reference, f"{method}: {name} gave {outcome}, memory {reference}"
+        return reference[1] if reference[0] == "ok" else None
+
+    # -- the cast -----------------------------------------------------------
+
+    @initialize(target=members)
+    def cast(self) -> Any:
+        self.operator = self.do("register_member", real_name="김운영", job_function="marketing-pr")
+        self.host = self.do("register_member", real_name="박성과", job_function="marketing-pr")
+        community = self.do(
+            "create_community",
+            self.operator.id,
+            slug="marketing-pr",
+            name="마케팅/PR",
+            job_function="marketing-pr",
+        )
+        self.community = community.id
+        self.do("join_community", self.host.id, self.community)
+        self.do("assign_role", self.operator.id, self.community, self.host.id, Role.HOST)
+        return multiple(self.operator.id, self.host.id)
+
+    def organiser(self, who: str, member: str) -> str:
+        return {"host": self.host.id, "operator": self.operator.id}.get(who, member)
+
+    @rule(target=members, nickname=st.sampled_from(NICKNAMES), real=st.booleans())
+    def register(self, nickname: str, real: bool) -> Any:
+        kwargs = {"real_name": f"이{nickname}"} if real else {"nickname": nickname}
+        member = self.do("register_member", job_function="marketing-pr", **kwargs)
+        return member.id if member is not None else multiple()
+
+    @rule(member=members)
+    def join(self, member: str) -> None:
+        self.do("join_community", member, self.community)
+
+    @rule(target=posts, member=members, title=st.sampled_from(TITLES))
+    def publish(self, member: str, title: str) -> Any:
+        post = self.do("publish_post", member, self.community, title=title, body="본문입니다")
+        return post.id if post is not None else multiple()
+
+    @rule(member=members, post=posts)
+    def comment(self, member: str, post: str) -> None:
+        self.do("comment", member, post, "좋은 글 감사합니다")
+
+    @rule(member=members, limit=st.integers(0, 3))
+    def read_feed(self, member: str, limit: int) -> None:
+        self.do("feed", member, self.community, limit=limit)
+
+    # -- meetups --------------------------------------------------------------
+
+    @rule(
+        target=meetups,
+        who=st.sampled_from(["host", "operator", "member"]),
+        member=members,
+        capacity=st.integers(0, 3),
+    )
+    def plan(self, who: str, member: str, capacity: int) -> Any:
+        now = self.clock.now()
+        starts = now + timedelta(days=5)
+        meetup = self.do(
+            "create_meetup",
+            self.organiser(who, member),
+            self.community,
+            title="퍼포먼스 마케터끼리 만나요!",
+            topic="나는 이렇게 망해봤다",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            capacity=capacity,
+            applications_open_at=now,
+            applications_close_at=now + timedelta(days=2),
+        )
+        if meetup is None:
+            return multiple()
+        self.do("announce_meetup", self.host.id, meetup.id)
+        return meetup.id
+
+    @rule(member=members, meetup=meetups)
+    def apply(self, member: str, meetup: str) -> None:
+        self.do("apply", member, meetup)
+
+    @rule(member=members, meetup=meetups)
+    def withdraw(self, member: str, meetup: str) -> None:
+        self.do("withdraw", member, meetup)
+
+    @rule(meetup=meetups, who=st.sampled_from(["host", "member"]), member=members)
+    def close_and_draw(self, meetup: str, who: str, member: str) -> None:
+        actor = self.organiser(who, member)
+        self.do("close_applications", actor, meetup, seed=meetup.encode().ljust(16, b"-"))
+        self.do("draw", actor, meetup)
+        self.do("draw_record", member, meetup)
+
+    @rule(meetup=meetups, member=members)
+    def organiser_reads(self, meetup: str, member: str) -> None:
+        self.do("applications", self.host.id, meetup)
+        self.do("meetup", member, meetup)
+        self.do("commitment", member, meetup)
+
+    @rule(meetup=meetups)
+    def links(self, meetup: str) -> None:
+        self.do("set_meeting", self.host.id, meetup, options={"join_url": LINK})
+        self.do("send_meeting_links", self.host.id, meetup)
+
+    @rule(member=members, meetup=meetups, accept=st.booleans())
+    def answer_the_draw(self, member: str, meetup: str, accept: bool) -> None:
+        self.do("confirm" if accept else "decline", member, meetup)
+
+    @rule(member=members, meetup=meetups)
+    def read_link(self, member: str, meetup: str) -> None:
+        self.do("meeting_link", member, meetup)
+
+    @rule(member=members, meetup=meetups)
+    def check_in(self, member: str, meetup: str) -> None:
+        self.do("check_in", member, meetup)
+
+    @rule(meetup=meetups)
+    def remind_and_end(self, meetup: str) -> None:
+        self.do("send_reminders", self.host.id, meetup)
+        self.do("end_meetup", self.host.id, meetup)
+
+    @rule(target=surveys, meetup=meetups)
+    def survey(self, meetup: str) -> Any:
+        survey = self.do(
+            "create_survey",
+            self.host.id,
+            meetup,
+            title="익명 설문",
+            question_ko="만족하셨나요?",
+            question_en="Were you satisfied?",
+            closes_at=self.clock.now() + timedelta(days=2),
+            min_responses=3,
+        )
+        return survey.id if survey is not None else multiple()
+
+    @rule(member=members, survey=surveys, rating=RATINGS)
+    def answer(self, member: str, survey: str, rating: int) -> None:
+        self.do("answer_survey", member, survey, rating)
+
+    @rule(survey=surveys, close=st.booleans())
+    def results(self, survey: str, close: bool) -> None:
+        self.do("close_survey" if close else "survey_result", self.host.id, survey)
+
+    @rule(member=members)
+    def inbox(self, member: str) -> None:
+        self.do("inbox", member)
+
+    @rule(hours=st.sampled_from([1, 20, 49, 24 * 5 - 1, 24 * 5 + 1, 24 * 6]))
+    def time_passes(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+
+    # -- the observable state -------------------------------------------------
+
+    @invariant()
+    def same_state_everywhere(self) -> None:
+        exports = {name: normalise(f.export_data()) for name, f in self.forums.items()}
+        for name, state in exports.items():
+            assert state == exports["memory"], f"{name} differs from memory"
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with postgres_database() as database, postgres_schema(database) as url:
+        proforum.open(url).close()  # creates the schema once; examples only empty it
+        yield url
+
+
+def test_memory_sqlite_and_postgresql_agree(pg_url: str, tmp_path: Path) -> None:
+    machine: Callable[[], BackendsAgree] = type(
+        "Machine", (BackendsAgree,), {"tmp": tmp_path, "pg_url": pg_url}
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
