@@ -15,7 +15,7 @@ DEMO_ARGS ?=
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-e '.[test,lint,postgresql]' $(foreach dir,$(PLUGIN_DIRS),-e ./$(dir))
+		-e '.[test,lint,postgresql]' $(foreach dir,$(PLUGIN_DIRS),-e './$(dir)[test]')
 	touch $(STAMP)
 
 install: $(STAMP)

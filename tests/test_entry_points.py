@@ -154,9 +154,11 @@ def test_each_call_returns_an_independent_manager(install: Install) -> None:
     assert bare.is_registered(extra)
     assert not first.is_registered(extra)
     assert not second.is_registered(extra)
+    # Counted relative to each other: installed plugins (proforum-smtp...) add their own.
     assert len(bare.hook.proforum_register_notifiers()) == 2
-    assert len(first.hook.proforum_register_notifiers()) == 1
-    assert len(second.hook.proforum_register_notifiers()) == 2
+    assert len(second.hook.proforum_register_notifiers()) == (
+        len(first.hook.proforum_register_notifiers()) + 1
+    )
 
 
 def test_misspelt_hook_in_an_entry_point_plugin_is_reported(install: Install) -> None:

@@ -597,7 +597,7 @@ def test_hook_proforum_check_post(
     assert caught.value.value == ["civility.expose"]
 
     # Nothing refused was stored, and no event announced it.
-    assert [p.id for p in forum.feed(author.id, world.community.id)] == [post.id]
+    assert [p.id for p in forum.feed(author.id, world.community.id).posts] == [post.id]
     assert len(forum.comments(author.id, post.id)) == 1
     assert len(recorder.calls["post_published"]) == 1
     assert len(recorder.calls["comment_published"]) == 1
@@ -777,7 +777,7 @@ def test_failing_event_hook_is_logged_and_the_change_stays(
             world.members[0].id, world.community.id, title="회고", body="본문"
         )
 
-    assert world.forum.feed(world.members[0].id, world.community.id) == [post]
+    assert world.forum.feed(world.members[0].id, world.community.id).posts == (post,)
     (record,) = [r for r in caplog.records if r.name == "proforum"]
     assert record.levelno == logging.ERROR
     assert record.getMessage().startswith("plugin ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,9 @@ from proforum import ManualClock, SeededIds
 from proforum.adapters.sql.storage import SqlStorage
 from proforum.cli import main
 from proforum.demo import StoryResult, run_story, story_start, summary_rows
-from proforum.domain.common import CommunityId, MeetupId, MemberId, PostId
+from proforum.domain.common import CommentId, CommunityId, MeetupId, MemberId, PostId
 from proforum.domain.community import Membership, Role
-from proforum.domain.content import Post
+from proforum.domain.content import Comment, Post
 from proforum.testing.contracts import (
     T0,
     sample_application,
@@ -115,9 +116,14 @@ def forum(sql_url: str) -> Iterator[proforum.Forum]:
                 uow.meetups.add(sample_meetup(n, community=n))
                 for i in range(size):
                     uow.applications.add(sample_application(n, 100 + i, minute=i))
-                    uow.posts.add(
-                        Post(PostId(f"pst_{n}_{i:04d}"), community, OPERATOR, "제목", "본문", T0)
-                    )
+                    author = sample_member(1000 * n + i)
+                    uow.members.add(author)
+                    post = PostId(f"pst_{n}_{i:04d}")
+                    uow.posts.add(Post(post, community, author.id, "제목", "본문", T0))
+                    for k in range(i % 3):  # every post has its own author and 0-2 comments
+                        uow.comments.add(
+                            Comment(CommentId(f"cmt_{post}_{k}"), post, OPERATOR, "댓글", T0)
+                        )
             uow.commit()
         yield forum
 
@@ -152,12 +158,43 @@ def test_a_feed_page_costs_the_same_for_3_or_60_posts(forum: proforum.Forum) -> 
     counted = [
         _statements(
             forum,
-            lambda n=n: len(forum.feed(OPERATOR, CommunityId(f"com_{n:04d}"), limit=100)),
+            lambda n=n: len(forum.feed(OPERATOR, CommunityId(f"com_{n:04d}"), limit=100).entries),
         )
         for n in SIZES
     ]
     assert [rows for rows, _ in counted] == list(SIZES.values())
     assert counted[0][1] == counted[1][1] <= 8
+
+
+def test_a_feed_page_shows_every_author_and_comment_count(forum: proforum.Forum) -> None:
+    page = forum.feed(OPERATOR, CommunityId("com_0002"), limit=100)
+    for entry in page.entries:
+        i = int(entry.post.id.rsplit("_", 1)[1])
+        assert entry.author.member_id == entry.post.author_id
+        assert entry.author.display_name == sample_member(2000 + i).display_name
+        assert entry.comment_count == i % 3
+
+
+def test_deep_feed_pages_use_keyset_positions_not_offset(forum: proforum.Forum) -> None:
+    storage = forum.storage
+    assert isinstance(storage, SqlStorage)
+    seen: list[tuple[str, Any]] = []
+    sa.event.listen(storage.engine, "before_cursor_execute", lambda *a: seen.append(a[2:4]))
+    community = CommunityId("com_0002")
+    pages, before = [], None
+    while True:
+        page = forum.feed(OPERATOR, community, limit=7, before=before)
+        pages.append(page)
+        if page.next_before is None:
+            break
+        before = page.next_before
+    posts = [p for page in pages for p in page.posts]
+    assert len(posts) == len({p.id for p in posts}) == SIZES[2]
+    # SQLite's dialect always writes "LIMIT ? OFFSET ?": the offset must stay 0,
+    # every page is found from its keyset position instead.
+    for statement, parameters in seen:
+        if "OFFSET" in statement.upper():
+            assert list(parameters)[-1] == 0, statement
 
 
 def test_export_then_import_copies_a_whole_forum_between_databases(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ only after commit, exactly as with a database running one writer at a time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -112,6 +112,10 @@ class _MemberRepo:
     def get(self, member_id: MemberId) -> Member | None:
         return self._t.get(member_id)
 
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, Member]:
+        found = {i: self._t.get(i) for i in set(member_ids)}
+        return {i: m for i, m in found.items() if m is not None}
+
     def by_nickname_key(self, key: str) -> Member | None:
         return self._t.find("nickname", key)
 
@@ -199,6 +203,9 @@ class _CommentRepo:
 
     def get(self, comment_id: CommentId) -> Comment | None:
         return self._t.get(comment_id)
+
+    def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
+        return {p: len(self._t.group("post", p)) for p in set(post_ids)}
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
         return sorted(self._t.group("post", post_id), key=lambda c: (c.published_at, c.id))

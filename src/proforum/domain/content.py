@@ -37,6 +37,48 @@ class Comment:
 
 
 @attrs.frozen
+class AuthorCard:
+    """How an author is shown next to a post: the name they speak under and their work.
+
+    ``company`` and ``years_of_experience`` are what the member stated; nothing
+    here claims they were verified.
+    """
+
+    member_id: MemberId
+    display_name: str
+    identity_kind: str
+    job_function: str
+    company: str | None = attrs.field(default=None, repr=False)
+    years_of_experience: int | None = None
+
+
+@attrs.frozen
+class FeedEntry:
+    """One post of a feed page with its author and how many comments it has."""
+
+    post: Post
+    author: AuthorCard
+    comment_count: int
+
+
+@attrs.frozen
+class FeedPage:
+    """A page of a community feed, newest first.
+
+    ``next_before`` is the keyset position to pass as ``before`` for the next
+    page, or ``None`` when this page is the last.
+    """
+
+    entries: tuple[FeedEntry, ...]
+    next_before: tuple[datetime, PostId] | None
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """The posts of the page, without authors and counts."""
+        return tuple(entry.post for entry in self.entries)
+
+
+@attrs.frozen
 class PolicyViolation:
     """One reason a content-policy plugin gives for refusing a text.
 

@@ -13,7 +13,7 @@ rule, exactly as a database constraint would.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -41,6 +41,9 @@ class MemberRepository(Protocol):
 
     def get(self, member_id: MemberId) -> Member | None:
         """Return the member or ``None``."""
+
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, Member]:
+        """Return the members that exist among ``member_ids``, in one query."""
 
     def by_nickname_key(self, key: str) -> Member | None:
         """Return the member whose nickname has ``key``."""
@@ -119,6 +122,9 @@ class CommentRepository(Protocol):
 
     def get(self, comment_id: CommentId) -> Comment | None:
         """Return the comment or ``None``."""
+
+    def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
+        """Return how many comments each post has (0 included), in one query."""
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
         """Comments of a post, oldest first."""

@@ -14,7 +14,16 @@ from proforum.domain.common import (
     require_aware,
 )
 from proforum.domain.community import Community
-from proforum.domain.content import BODY_MAX, COMMENT_MAX, TITLE_MAX, Comment, Post
+from proforum.domain.content import (
+    BODY_MAX,
+    COMMENT_MAX,
+    TITLE_MAX,
+    AuthorCard,
+    Comment,
+    FeedEntry,
+    FeedPage,
+    Post,
+)
 from proforum.domain.events import CommentPublished, PostPublished
 from proforum.domain.identity import Member
 from proforum.errors import ContentRejected, InvalidInput, NotFound
@@ -101,11 +110,12 @@ class PostUseCases(ForumBase):
         *,
         limit: int = 20,
         before: tuple[datetime, PostId] | None = None,
-    ) -> Sequence[Post]:
-        """Return a page of a community's posts, newest first.
+    ) -> FeedPage:
+        """Return a page of a community's posts, newest first, with authors and comment counts.
 
-        Pass the ``(published_at, id)`` of the last post of a page as ``before``
-        to get the next page (keyset pagination: deep pages cost the same).
+        Pass the page's ``next_before`` as ``before`` to get the next page
+        (keyset pagination: a deep page costs the same as the first).  A page
+        takes the same small number of queries whatever its size.
 
         :raises NotACommunityMember: the actor is not a member of the community.
         :raises InvalidInput: ``limit`` is not 1 to 100, or ``before`` is not a
@@ -121,7 +131,20 @@ class PostUseCases(ForumBase):
         with self._transaction() as tx:
             tx.community(community_id)
             tx.membership(community_id, actor)
-            return tx.uow.posts.feed(community_id, limit=limit, before=before)
+            # One more than asked tells whether another page follows.
+            posts = list(tx.uow.posts.feed(community_id, limit=limit + 1, before=before))
+            more = len(posts) > limit
+            posts = posts[:limit]
+            authors = tx.uow.members.get_many({p.author_id for p in posts})
+            counts = tx.uow.comments.count_for_posts([p.id for p in posts])
+        entries = tuple(
+            FeedEntry(
+                post, _author_card(post.author_id, authors.get(post.author_id)), counts[post.id]
+            )
+            for post in posts
+        )
+        last = posts[-1] if more else None
+        return FeedPage(entries, (last.published_at, last.id) if last is not None else None)
 
     def comments(self, actor: MemberId, post_id: PostId) -> Sequence[Comment]:
         """Return the comments of a post, oldest first; members of its community only."""
@@ -131,3 +154,16 @@ class PostUseCases(ForumBase):
                 raise NotFound(post_id, entity="post")
             tx.membership(post.community_id, actor)
             return tx.uow.comments.for_post(post_id)
+
+
+def _author_card(member_id: MemberId, member: Member | None) -> AuthorCard:
+    if member is None:  # an author whose account no longer exists
+        return AuthorCard(member_id, "탈퇴한 회원", "former", "-")
+    return AuthorCard(
+        member_id=member.id,
+        display_name=member.display_name,
+        identity_kind=member.identity.kind,
+        job_function=member.job_function,
+        company=member.company,
+        years_of_experience=member.years_of_experience,
+    )

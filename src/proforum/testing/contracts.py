@@ -202,6 +202,21 @@ class StorageContract:
             assert uow.members.by_nickname_key("roas요정") == nick
             assert uow.members.by_nickname_key("nobody") is None
 
+    def test_get_many_members_at_once(self, storage: Storage) -> None:
+        """``get_many`` returns the members that exist, keyed by id."""
+        self._put(storage, sample_member(1), sample_member(2), sample_member(3))
+        with storage.unit_of_work() as uow:
+            found = uow.members.get_many(
+                [
+                    MemberId("mem_0003"),
+                    MemberId("mem_0001"),
+                    MemberId("mem_0009"),
+                    MemberId("mem_0001"),
+                ]
+            )
+            assert dict(found) == {"mem_0001": sample_member(1), "mem_0003": sample_member(3)}
+            assert dict(uow.members.get_many([])) == {}
+
     def test_member_ids_and_nickname_keys_are_unique(self, storage: Storage) -> None:
         """Ids and nickname keys are unique; real-name members never clash."""
         self._put(storage, sample_member(1, nickname="Kevin"))
@@ -310,6 +325,20 @@ class StorageContract:
             assert page3 == expected[20:]
             assert uow.posts.get(PostId("pst_0003")) == posts[3]
             assert [p.id for p in uow.posts.all()][-1] == "pst_9999"
+
+    def test_comment_counts_for_many_posts(self, storage: Storage) -> None:
+        """``count_for_posts`` counts each post's comments, zero included."""
+        comments = [
+            Comment(CommentId(f"cmt_{i}"), PostId(f"pst_{i % 2}"), MemberId("mem_0001"), "댓글", T0)
+            for i in range(5)
+        ]
+        self._put(storage, *comments)
+        with storage.unit_of_work() as uow:
+            counts = uow.comments.count_for_posts(
+                [PostId("pst_0"), PostId("pst_1"), PostId("pst_7")]
+            )
+            assert dict(counts) == {"pst_0": 3, "pst_1": 2, "pst_7": 0}
+            assert dict(uow.comments.count_for_posts([])) == {}
 
     def test_comments_are_listed_oldest_first(self, storage: Storage) -> None:
         """Comments of a post come oldest first."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -206,6 +206,13 @@ class _MemberRepo(_Repo[Member]):
     def get(self, member_id: MemberId) -> Member | None:
         return self._by_key(member_id)
 
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, Member]:
+        wanted = sorted(set(member_ids))
+        if not wanted:
+            return {}
+        found = self._list(self.table.c.id.in_(wanted), order_by=(self.table.c.id,))
+        return {member.id: member for member in found}
+
     def by_nickname_key(self, key: str) -> Member | None:
         return self._first(self.table.c.nickname_key == key)
 
@@ -310,6 +317,18 @@ class _CommentRepo(_Repo[Comment]):
 
     def get(self, comment_id: CommentId) -> Comment | None:
         return self._by_key(comment_id)
+
+    def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
+        wanted = sorted(set(post_ids))
+        if not wanted:
+            return {}
+        c = self.table.c
+        stmt = (
+            sa.select(c.post_id, sa.func.count()).where(c.post_id.in_(wanted)).group_by(c.post_id)
+        )
+        rows: list[Any] = list(self._uow.execute(stmt))
+        counts = {PostId(post_id): int(n) for post_id, n in rows}
+        return {post_id: counts.get(post_id, 0) for post_id in wanted}
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
         c = self.table.c

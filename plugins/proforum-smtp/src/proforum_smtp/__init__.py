@@ -1,0 +1,61 @@
+"""proforum-smtp: deliver proforum's messages as e-mail over SMTP.
+
+Install the distribution, then choose the notifier by name::
+
+    forum = proforum.open(
+        "sqlite:///forum.db",
+        notifier="smtp",
+        notifier_options={
+            "smtp": {
+                "host": "smtp.example.com",
+                "security": "starttls",
+                "username": "community@example.com",
+                "password": os.environ["SMTP_PASSWORD"],
+                "sender": "리멤버 커뮤니티 <community@example.com>",
+                "address_of": lambda member: my_app.email_of(member.id),
+            }
+        },
+    )
+
+Every option is described in the package's README.
+"""
+
+from __future__ import annotations
+
+import proforum
+from proforum_smtp.compose import ID_HEADER, message_id
+from proforum_smtp.errors import (
+    EmailAddressInvalid,
+    EmailAddressMissing,
+    SmtpDeliveryFailed,
+    SmtpError,
+    SmtpNotConfigured,
+    SmtpOptionInvalid,
+)
+from proforum_smtp.notifier import SmtpNotifier, SmtpNotifierFactory
+from proforum_smtp.options import SmtpSettings, parse_options
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ID_HEADER",
+    "EmailAddressInvalid",
+    "EmailAddressMissing",
+    "SmtpDeliveryFailed",
+    "SmtpError",
+    "SmtpNotConfigured",
+    "SmtpNotifier",
+    "SmtpNotifierFactory",
+    "SmtpOptionInvalid",
+    "SmtpSettings",
+    "__version__",
+    "message_id",
+    "parse_options",
+    "proforum_register_notifiers",
+]
+
+
+@proforum.hookimpl
+def proforum_register_notifiers() -> list[SmtpNotifierFactory]:
+    """Provide the ``smtp`` notifier."""
+    return [SmtpNotifierFactory()]
