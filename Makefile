@@ -1,21 +1,25 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
-# Both create the virtual environment on first use and install the core and every
-# package under plugins/ in editable mode.
+# Both create the virtual environment on first use and install the core, every
+# package under plugins/ and the example plugin in editable mode.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+# Example plugins: installed and tested like plugins/*, never published by `make dist`.
+EXAMPLE_PLUGIN_DIRS := examples/custom_notifier
+EXAMPLE_TESTS := examples/webapp/tests examples/custom_notifier/tests examples/app_tests
 STAMP := $(VENV)/.proforum-installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install clean
+.PHONY: demo test lint typecheck pytest install dist clean
 
-$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(EXAMPLE_PLUGIN_DIRS:%=%/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-e '.[test,lint,postgresql]' $(foreach dir,$(PLUGIN_DIRS),-e './$(dir)[test]')
+		-e '.[test,lint,postgresql,examples,release]' \
+		$(foreach dir,$(PLUGIN_DIRS) $(EXAMPLE_PLUGIN_DIRS),-e './$(dir)[test]')
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,11 +33,23 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy $(EXAMPLE_PLUGIN_DIRS:%=%/src)
 
+# PostgreSQL tests run against the server PROFORUM_TEST_POSTGRES_URL names, taken
+# unchanged from the environment or the command line, e.g.
+#   make test PROFORUM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Unset, they are skipped (the reason says how to turn them on); set, the server
+# must answer or they fail.  .ci/run sets it.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests $(wildcard plugins/*/tests) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(wildcard plugins/*/tests) $(EXAMPLE_TESTS) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
+# An sdist and a wheel of the core and of every package under plugins/, checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(foreach dir,. $(PLUGIN_DIRS),$(BIN)/python -m build --outdir dist $(dir) &&) true
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist site .pytest_cache .mypy_cache .ruff_cache .hypothesis

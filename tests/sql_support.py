@@ -1,8 +1,13 @@
 """Databases for the SQL storage tests: SQLite files and throw-away PostgreSQL schemas.
 
-PostgreSQL tests need a server: ``PROFORUM_TEST_POSTGRES_URL`` names it, by
-default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``.  When it
-cannot be reached the tests fail instead of skipping: CI always has one.
+PostgreSQL tests need a server, named by the ``PROFORUM_TEST_POSTGRES_URL``
+environment variable (a database there the test role may ``CREATE DATABASE``
+from, e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``):
+
+* **unset** (or empty): every PostgreSQL test is skipped, and the skip reason
+  says how to turn them on; SQLite and memory tests still run;
+* **set**: the server must answer.  If it does not, the tests *fail*: CI sets
+  the variable (see ``.ci/run``) and must never pass by skipping them.
 
 Each test module gets its own database, created with an ICU ``en-US`` default
 collation where the server has ICU (so orderings that would differ from
@@ -17,26 +22,60 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-POSTGRES_SERVER_URL = os.environ.get(
-    "PROFORUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+#: The environment variable naming the PostgreSQL test server.
+POSTGRES_URL_VARIABLE = "PROFORUM_TEST_POSTGRES_URL"
+#: What to set it to on a local server that trusts local connections.
+EXAMPLE_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_server_url() -> str:
+    """The test server's URL; skips the calling test when none is configured."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests are off: set {POSTGRES_URL_VARIABLE} to a server"
+            f" where the tests may create databases, e.g."
+            f" {POSTGRES_URL_VARIABLE}={EXAMPLE_POSTGRES_URL}"
+        )
+    return url
 
 
 def _server() -> sa.Engine:
-    url = make_url(POSTGRES_SERVER_URL)
+    url = make_url(postgres_server_url())
     if "+" not in url.drivername:
         url = url.set(drivername="postgresql+psycopg")
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    problem: str | None = None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        problem = str(exc.orig).strip()
+    if problem is not None:
+        engine.dispose()
+        shown = url.render_as_string(hide_password=True)
+        pytest.fail(
+            f"{POSTGRES_URL_VARIABLE} is set ({shown}) but the PostgreSQL server"
+            f" cannot be used: {problem}\nStart the server, or unset"
+            f" {POSTGRES_URL_VARIABLE} to skip the PostgreSQL tests.",
+            pytrace=False,
+        )
+    return engine
 
 
 @contextmanager
 def postgres_database() -> Iterator[URL]:
-    """Create a new database on the test server; drop it afterwards."""
-    name = f"proforum_test_{uuid.uuid4().hex[:12]}"
+    """Create a new database on the test server; drop it afterwards.
+
+    Skips when :data:`POSTGRES_URL_VARIABLE` is unset; fails when the server
+    it names cannot be reached.
+    """
     server = _server()
+    name = f"proforum_test_{uuid.uuid4().hex[:12]}"
     try:
         with server.connect() as conn:
             try:

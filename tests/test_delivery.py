@@ -9,12 +9,14 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import proforum
 from forum_world import T0
 from proforum.adapters.memory import MemoryStorage, MemoryUnitOfWork
 from proforum.domain.identity import Member
-from proforum.domain.notification import DeliveryStatus, Message
+from proforum.domain.notification import DeliveryStatus, Message, RetryPolicy
 from proforum.errors import StorageError
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
@@ -117,3 +119,111 @@ def test_a_storage_failure_while_marking_a_message_sent_does_not_fail_the_use_ca
     assert len(notifier.delivered) == 3
     assert first.id in {m.id for m in notifier.delivered[1:]}
     assert {m.status for m in forum.outbox()} == {DeliveryStatus.SENT}
+
+
+# --------------------------------------------------------------------------- backoff
+
+
+@given(
+    base=st.integers(1, 600),
+    cap=st.integers(1, 86_400),
+    attempts=st.integers(1, 40),
+    fraction=st.floats(0, 1, exclude_max=True),
+)
+def test_backoff_waits_a_fraction_of_a_doubling_capped_ceiling(
+    base: int, cap: int, attempts: int, fraction: float
+) -> None:
+    policy = RetryPolicy(base=timedelta(seconds=base), cap=timedelta(seconds=cap))
+    ceiling = policy.ceiling(attempts)
+    assert ceiling == timedelta(seconds=min(cap, base * 2 ** (attempts - 1)))
+    assert timedelta(0) <= policy.delay(attempts, fraction) <= ceiling
+
+
+@attrs.define
+class Refusing:
+    """A notifier whose server is down until ``up`` is set."""
+
+    up: bool = False
+    tries: list[str] = attrs.field(factory=list)
+    name: str = "refusing"
+
+    def deliver(self, message: Message, recipient: Member, rendered: RenderedMessage) -> None:
+        self.tries.append(message.id)
+        if not self.up:
+            raise StorageError(None, reason="server down")
+
+
+def test_failed_messages_wait_for_their_backoff_and_the_waits_grow() -> None:
+    notifier = Refusing()
+
+    class Factory:
+        name = "refusing"
+
+        def create(self, context: AdapterContext, options: Mapping[str, Any]) -> Refusing:
+            return notifier
+
+    class Registration:
+        @proforum.hookimpl
+        def proforum_register_notifiers(self) -> list[Any]:
+            return [Factory()]
+
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    pm.register(Registration())
+    clock = proforum.ManualClock(T0)
+    policy = RetryPolicy(base=timedelta(minutes=1), cap=timedelta(hours=1))
+    forum = proforum.open(
+        "memory://",
+        plugin_manager=pm,
+        clock=clock,
+        notifier="refusing",
+        max_delivery_attempts=6,
+        retry_policy=policy,
+    )
+    operator = forum.register_member(real_name="김운영", job_function="marketing-pr")
+    community = forum.create_community(
+        operator.id, slug="marketing-pr", name="마케팅/PR", job_function="marketing-pr"
+    )
+    host = forum.register_member(real_name="박성과", job_function="marketing-pr")
+    forum.join_community(host.id, community.id)
+    forum.assign_role(operator.id, community.id, host.id, proforum.Role.HOST)
+    meetup = forum.create_meetup(
+        host.id,
+        community.id,
+        title="모임",
+        topic="주제",
+        starts_at=T0 + timedelta(days=9),
+        ends_at=T0 + timedelta(days=9, hours=2),
+        capacity=5,
+        applications_open_at=T0,
+        applications_close_at=T0 + timedelta(days=6),
+    )
+    forum.announce_meetup(host.id, meetup.id)  # 2 messages, both fail at once
+    waits = []
+    for attempt in range(1, 6):
+        messages = list(forum.outbox())
+        assert {m.attempts for m in messages} == {attempt}
+        assert {m.last_error for m in messages} == {"storage.error"}
+        for m in messages:
+            assert m.next_attempt_at is not None
+            wait = m.next_attempt_at - clock.now()
+            assert timedelta(0) <= wait <= policy.ceiling(attempt)
+        due = min(m.next_attempt_at for m in messages if m.next_attempt_at)
+        # Nothing is tried before it is due...
+        if due > clock.now():
+            clock.set(due - timedelta(microseconds=1))
+            tried = len(notifier.tries)
+            forum.deliver_pending()
+            early = [m for m in messages if m.next_attempt_at and m.next_attempt_at <= clock.now()]
+            assert len(notifier.tries) - tried == len(early)
+        # ...and everything is tried once the longest wait has passed.
+        clock.set(max(m.next_attempt_at for m in messages if m.next_attempt_at))
+        waits.append(policy.ceiling(attempt))
+        forum.deliver_pending()
+        if any(m.attempts == attempt for m in forum.outbox()):
+            forum.deliver_pending()
+    assert waits == sorted(waits)
+    assert waits[0] < waits[-1]
+    final = forum.outbox()
+    assert {(m.status, m.attempts, m.next_attempt_at) for m in final} == {
+        (DeliveryStatus.FAILED, 6, None)
+    }

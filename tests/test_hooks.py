@@ -266,10 +266,31 @@ def test_storage_is_closed_when_opening_the_forum_fails(
 ) -> None:
     factory = WrappedMemoryFactory()
     pm.register(StoragePlugin(factory))
+    # An unknown notifier is found before any storage is opened...
     with pytest.raises(UnknownAdapter):
         proforum.open("wrapped://", plugin_manager=pm, clock=clock, notifier="carrier-pigeon")
+    assert factory.opened == []
+
+    # ...and a chosen notifier whose settings are refused closes the opened storage.
+    class Refusing:
+        name = "refusing"
+
+        def create(self, context: AdapterContext, options: Mapping[str, Any]) -> Any:
+            raise ValueError("missing settings")
+
+    class NotifierPlugin:
+        @proforum.hookimpl
+        def proforum_register_notifiers(self) -> list[Any]:
+            return [Refusing()]
+
+    pm.register(NotifierPlugin())
+    with pytest.raises(ValueError, match="missing settings"):
+        proforum.open("wrapped://", plugin_manager=pm, clock=clock, notifier="refusing")
     (storage,) = factory.opened
     assert storage.closed
+    # A forum that does not choose it opens fine: adapters are built when first used.
+    with proforum.open("wrapped://", plugin_manager=pm, clock=clock) as forum:
+        assert forum.storage is factory.opened[-1]
 
 
 @attrs.define
@@ -318,17 +339,17 @@ def test_hook_proforum_register_video_providers(
     pm.register(VideoPlugin(factory))
     options = {"personal": {"base_url": "https://meet.example.org"}}
     with proforum.open("memory://", plugin_manager=pm, clock=clock, video_options=options) as forum:
-        ((context, got_options, provider),) = factory.built
-        assert context.storage is forum.storage
-        assert context.clock is clock
-        assert got_options == {"base_url": "https://meet.example.org"}
-
+        assert factory.built == []  # built when first used, not when the forum opens
         world = cast(forum, clock)
         draft = world.meetup(capacity=1)
         meetup = world.drawn_meetup(capacity=3)
         meeting = forum.set_meeting(
             world.host.id, meetup.id, provider="personal", options={"room_hint": "pr"}
         )
+        ((context, got_options, provider),) = factory.built
+        assert context.storage is forum.storage
+        assert context.clock is clock
+        assert got_options == {"base_url": "https://meet.example.org"}
         assert meeting.provider == "personal"
         (request,) = provider.requests
         assert (request.meetup_id, request.title) == (meetup.id, meetup.title)
@@ -481,10 +502,13 @@ def test_failing_notifier_retries_then_gives_up(
         assert "desk unreachable" not in caplog.text
         assert meetup.title not in caplog.text
 
+        clock.advance(timedelta(hours=7))  # past any backoff
         assert forum.deliver_pending() == DeliveryReport(retrying=8)
+        clock.advance(timedelta(hours=7))  # past any backoff
         assert forum.deliver_pending() == DeliveryReport(failed=8)
         for message in forum.outbox():
             assert (message.status, message.attempts) == (DeliveryStatus.FAILED, 3)
+        clock.advance(timedelta(hours=7))  # past any backoff
         assert forum.deliver_pending() == DeliveryReport()
 
 
@@ -501,6 +525,7 @@ def test_failing_notifier_delivers_on_retry(pm: pluggy.PluginManager, clock: Man
         world = cast(forum, clock)
         world.open_meetup()
         assert all(m.status is DeliveryStatus.PENDING for m in forum.outbox())
+        clock.advance(timedelta(hours=7))  # past any backoff
         assert forum.deliver_pending() == DeliveryReport(sent=8)
         for message in forum.outbox():
             assert (message.status, message.attempts) == (DeliveryStatus.SENT, 2)

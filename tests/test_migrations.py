@@ -11,36 +11,41 @@ import shlex
 import shutil
 import threading
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
-from proforum.adapters.sql import schema
-from proforum.adapters.sql.engine import create_engine
+import proforum
+from proforum.adapters.sql import mapping, schema
+from proforum.adapters.sql.engine import create_engine, normalise_url
 from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
+from proforum.demo import run_story, story_start
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
+from proforum.ports.clock import ManualClock, SeededIds
 from proforum.testing.contracts import sample_member
 from sql_support import postgres_database, postgres_schema, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
-REVISION_0002 = '''"""A later revision, for tests only."""
+NEXT_REVISION = '''"""A later revision, for tests only."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_test"
-down_revision = "0001"
+revision = "9999_test"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -78,9 +83,10 @@ def newer_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Pretend this proforum ships one more revision than the database has."""
     copy = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "0002_test.py").write_text(REVISION_0002)
+    head = schema.head_revision()
+    (copy / "versions" / "9999_test.py").write_text(NEXT_REVISION.replace("{head}", head))
     monkeypatch.setattr(schema, "MIGRATIONS_DIR", copy)
-    return "0002_test"
+    return "9999_test"
 
 
 def _differences(url: str) -> list[object]:
@@ -195,7 +201,8 @@ def test_an_outdated_database_is_refused_with_the_upgrade_command(
     with pytest.raises(SchemaOutdated) as caught:
         SqlStorageFactory().open(empty_url)
     error = caught.value
-    assert error.params["current"] == "0001"
+    shipped = ScriptDirectory(str(ROOT / "src/proforum/adapters/sql/migrations"))
+    assert error.params["current"] == shipped.get_current_head()
     assert error.params["head"] == newer_code
     command = f"proforum db upgrade --db {shlex.quote(empty_url)}"
     assert command in error.message_en
@@ -284,7 +291,8 @@ def test_db_upgrade_reports_an_unreachable_database_without_a_traceback() -> Non
         main, ["db", "upgrade", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"]
     )
     assert result.exit_code == 1
-    assert "storage.error" in result.output
+    assert "storage.unavailable" in result.output
+    assert "the server cannot be reached" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
@@ -302,3 +310,71 @@ def test_the_migration_files_are_package_data() -> None:
     assert any(s.startswith("adapters/sql/migrations/versions/") for s in shipped)
     for path in shipped:
         assert any(fnmatch(path, pattern) for pattern in patterns), path
+
+
+# --------------------------------------------------------------------------- data survives upgrades
+
+
+def _revisions() -> list[str]:
+    """Every shipped revision, oldest first."""
+    scripts = ScriptDirectory.from_config(schema.alembic_config())
+    return [r.revision for r in reversed(list(scripts.walk_revisions()))]
+
+
+#: For each table, how to list its entities and how the SQL mapping writes a row.
+_ROWS: dict[str, tuple[Callable[[Any], Sequence[Any]], Callable[[Any], dict[str, Any]]]] = {
+    "members": (lambda u: u.members.all(), mapping.member_row),
+    "communities": (lambda u: u.communities.all(), mapping.community_row),
+    "memberships": (lambda u: u.memberships.all(), mapping.membership_row),
+    "posts": (lambda u: u.posts.all(), mapping.post_row),
+    "comments": (lambda u: u.comments.all(), mapping.comment_row),
+    "meetups": (lambda u: u.meetups.all(), mapping.meetup_row),
+    "applications": (lambda u: u.applications.all(), mapping.application_row),
+    "lottery_commitments": (lambda u: u.commitments.all(), mapping.commitment_row),
+    "lottery_draws": (lambda u: u.draws.all(), mapping.draw_row),
+    "surveys": (lambda u: u.surveys.all(), mapping.survey_row),
+    "survey_responses": (lambda u: u.responses.all(), mapping.response_row),
+    "survey_participations": (lambda u: u.participations.all(), mapping.participation_row),
+    "messages": (lambda u: u.messages.all(), mapping.message_row),
+    "inbox_items": (lambda u: u.inbox.all(), mapping.inbox_row),
+}
+
+
+def test_every_table_is_filled_by_the_upgrade_test() -> None:
+    assert set(_ROWS) == set(metadata.tables)
+
+
+@pytest.mark.parametrize("previous", _revisions()[:-1])
+def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
+    empty_url: str, previous: str
+) -> None:
+    """Fill a database at ``previous`` with the whole story, upgrade it, lose nothing."""
+    clock = ManualClock(story_start())
+    with proforum.open("memory://", clock=clock, ids=SeededIds("upgrade")) as forum:
+        run_story(forum, clock, seed="upgrade", lottery_seed=b"u" * 32, narrate=lambda _: None)
+        expected = forum.export_data()
+        with forum.storage.unit_of_work() as uow:
+            rows = {
+                name: [to_row(e) for e in lister(uow)] for name, (lister, to_row) in _ROWS.items()
+            }
+    assert all(rows.values()), "the story fills every table"
+
+    # A database at the earlier revision, filled through the columns it had then.
+    schema.upgrade(empty_url, previous)
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        then = sa.MetaData()
+        then.reflect(engine)
+        with engine.begin() as conn:
+            for name, table_rows in rows.items():
+                columns = set(then.tables[name].c.keys())
+                kept = [{k: v for k, v in row.items() if k in columns} for row in table_rows]
+                conn.execute(sa.insert(metadata.tables[name]), kept)
+    finally:
+        engine.dispose()
+
+    with pytest.raises(SchemaOutdated):
+        SqlStorageFactory().open(empty_url)
+    schema.upgrade(empty_url)
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == expected

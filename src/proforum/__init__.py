@@ -13,6 +13,8 @@ Start with :func:`open`::
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from proforum import errors
 from proforum.bootstrap import open
 from proforum.domain.common import Secret
@@ -24,7 +26,11 @@ from proforum.plugins import get_plugin_manager, hookimpl
 from proforum.ports.clock import ManualClock, RandomIds, SeededIds, SystemClock
 from proforum.services.forum import Forum
 
-__version__ = "0.1.0.dev0"
+try:
+    # Written once, in pyproject.toml; read back from the installed distribution.
+    __version__ = _metadata.version("proforum")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "JOB_FUNCTIONS",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import pluggy
 
-from proforum.errors import DuplicateAdapter, UnknownAdapter
+from proforum.domain.notification import RetryPolicy
+from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
 from proforum.plugins import get_plugin_manager, index_by_name, pick
 from proforum.ports.clock import Clock, IdGenerator, RandomIds, SystemClock
 from proforum.ports.context import AdapterContext
@@ -16,11 +17,15 @@ from proforum.ports.storage import StorageFactory
 from proforum.services.forum import Forum
 
 DEFAULT_URL = "memory://"
+#: A URL's scheme (RFC 3986), read without parsing the rest: ``urlsplit`` raises
+#: ValueError on some passwords (an unescaped "[" reads as an IPv6 address).
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def _storage_factory(pm: pluggy.PluginManager, url: str) -> StorageFactory:
     factories = index_by_name("storage", pm.hook.proforum_register_storage())
-    scheme = urlsplit(url).scheme.split("+", 1)[0]
+    found = _SCHEME.match(url)
+    scheme = found.group(1).lower().split("+", 1)[0] if found else ""
     by_scheme: dict[str, StorageFactory] = {}
     for factory in factories.values():
         for s in factory.schemes:
@@ -51,6 +56,7 @@ def open(
     video_options: Mapping[str, Mapping[str, Any]] | None = None,
     deliver: Literal["immediate", "manual"] = "immediate",
     max_delivery_attempts: int = 5,
+    retry_policy: RetryPolicy | None = None,
 ) -> Forum:
     """Open a forum on the storage at ``url``.
 
@@ -67,36 +73,41 @@ def open(
         it commits; ``"manual"`` leaves them in the outbox for
         :meth:`Forum.deliver_pending` (e.g. a worker process).
     :param max_delivery_attempts: attempts before a message is marked failed.
+    :param retry_policy: how failed deliveries are spaced out (exponential
+        backoff with full jitter; 30 s doubling up to 6 h by default).
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
     pm = plugin_manager or get_plugin_manager()
+    if isinstance(max_delivery_attempts, bool) or not (
+        isinstance(max_delivery_attempts, int) and max_delivery_attempts >= 1
+    ):
+        raise InvalidInput(max_delivery_attempts)
+    notifier_factories = index_by_name("notifier", pm.hook.proforum_register_notifiers())
+    video_factories = index_by_name("video", pm.hook.proforum_register_video_providers())
+    pick("notifier", notifier_factories, notifier)
     storage = _storage_factory(pm, url).open(url)
     the_clock = clock or SystemClock()
-    context = AdapterContext(storage=storage, clock=the_clock)
-    try:
-        notifier_factories = index_by_name("notifier", pm.hook.proforum_register_notifiers())
-        pick("notifier", notifier_factories, notifier)
-        video_factories = index_by_name("video", pm.hook.proforum_register_video_providers())
-        n_opts = notifier_options or {}
-        v_opts = video_options or {}
-        notifiers = {
-            name: f.create(context, n_opts.get(name, {})) for name, f in notifier_factories.items()
-        }
-        video = {
-            name: f.create(context, v_opts.get(name, {})) for name, f in video_factories.items()
-        }
-    except BaseException:
-        storage.close()
-        raise
-    return Forum(
+    forum = Forum(
         storage=storage,
         plugin_manager=pm,
         clock=the_clock,
         ids=ids or RandomIds(),
-        video_providers=video,
-        notifiers=notifiers,
+        context=AdapterContext(storage=storage, clock=the_clock),
+        video_factories=video_factories,
+        notifier_factories=notifier_factories,
+        video_options=video_options or {},
+        notifier_options=notifier_options or {},
         notifier=notifier,
         deliver_immediately=deliver == "immediate",
         max_delivery_attempts=max_delivery_attempts,
+        retry_policy=retry_policy or RetryPolicy(),
     )
+    try:
+        # The chosen notifier is built now so that its settings are checked
+        # when the forum opens, not at the first message.
+        forum._notifier(notifier)
+    except BaseException:
+        storage.close()
+        raise
+    return forum

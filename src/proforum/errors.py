@@ -455,6 +455,22 @@ class StorageError(PluginError):
     template_en = "The storage failed: {reason}"
 
 
+class DatabaseUnavailable(StorageError):
+    """The database cannot be opened or used: unreachable, login refused, read-only.
+
+    ``params["kind"]`` says which, as a stable identifier a program can test:
+    ``unreachable``, ``login_refused``, ``no_database``, ``no_directory``,
+    ``cannot_open``, ``read_only``, ``not_a_database``, ``no_driver``,
+    ``bad_option`` or ``unavailable``.  The message shows the URL without its
+    password; the driver's own message, with any password taken out, is the
+    exception's ``__cause__``.
+    """
+
+    code = "storage.unavailable"
+    template_ko = "데이터베이스 {url}을(를) 사용할 수 없습니다: {reason_ko}"
+    template_en = "The database {url} cannot be used: {reason_en}"
+
+
 class SchemaOutdated(StorageError):
     """The database schema is older than this version of proforum needs."""
 
@@ -483,6 +499,27 @@ class SchemaTooNew(StorageError):
     )
 
 
+class TransientConflict(StorageError):
+    """A concurrent use case got in the way; running this one again may succeed.
+
+    PostgreSQL reports a serialization failure (SQLSTATE ``40001``) or a
+    deadlock (``40P01``), or SQLite stayed locked by another writer for longer
+    than its busy timeout.  Nothing was written.  The use cases that can meet
+    one are already re-run a few times with jittered backoff before this
+    reaches the caller.
+    """
+
+    code = "storage.transient_conflict"
+    template_ko = (
+        "다른 요청과 동시에 처리되어 작업을 완료하지 못했습니다."
+        " 아무것도 바뀌지 않았으니 잠시 후 다시 시도하세요. ({reason})"
+    )
+    template_en = (
+        "Another request was being processed at the same time, so this one could"
+        " not finish. Nothing was changed; try again shortly. ({reason})"
+    )
+
+
 __all__ = [
     "ENTITY_NAMES",
     "AlreadyAnswered",
@@ -494,6 +531,7 @@ __all__ = [
     "ApplicationsStillOpen",
     "Conflict",
     "ContentRejected",
+    "DatabaseUnavailable",
     "DuplicateAdapter",
     "IllegalTransition",
     "InvalidCapacity",
@@ -531,5 +569,6 @@ __all__ = [
     "SurveyNotOpen",
     "TooEarly",
     "TooLate",
+    "TransientConflict",
     "UnknownAdapter",
 ]

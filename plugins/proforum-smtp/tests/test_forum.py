@@ -195,18 +195,20 @@ def test_a_server_answering_451_keeps_messages_pending_until_it_recovers(
         world.announce()
     # The use case succeeded; the messages wait in the outbox.
     assert world.forum.meetup(world.host.id, world.meetup.id).state == "open"
-    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "SmtpDeliveryFailed")] * 5
+    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "smtp.delivery_failed")] * 5
     assert server.mailbox.delivered == []
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("proforum"))
     assert "members.example.com" not in logged
     assert TITLE not in logged
 
     server.mailbox.mode = "accept"
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(sent=5)
     assert statuses(world.forum) == [(DeliveryStatus.SENT, 2, None)] * 5
     assert {str(m["Message-ID"]) for m in server.mailbox.messages()} == message_ids(
         world.forum.outbox()
     )
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport()
 
 
@@ -217,11 +219,12 @@ def test_a_retry_after_a_dropped_connection_carries_the_same_message_id(
     server.mailbox.mode = "hangup"
     world = open_forum(server.port, security="starttls")
     world.announce()
-    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "SmtpDeliveryFailed")] * 5
+    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "smtp.delivery_failed")] * 5
     first_try = {str(d.parsed()["Message-ID"]) for d in server.mailbox.dropped}
     assert first_try == message_ids(world.forum.outbox())
 
     server.mailbox.mode = "accept"
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(sent=5)
     second_try = {str(m["Message-ID"]) for m in server.mailbox.messages()}
     assert second_try == first_try  # receivers can drop the duplicates
@@ -232,9 +235,10 @@ def test_a_server_that_was_down_gets_the_messages_when_it_comes_up(
 ) -> None:
     world = open_forum(closed_port.port)
     world.announce()
-    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "SmtpDeliveryFailed")] * 5
+    assert statuses(world.forum) == [(DeliveryStatus.PENDING, 1, "smtp.delivery_failed")] * 5
 
     server = start_server("none", port=closed_port.release())
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(sent=5)
     assert len(server.mailbox.delivered) == 5
 
@@ -246,11 +250,14 @@ def test_after_the_last_attempt_messages_are_failed_and_left_alone(
     server.mailbox.mode = "reject"
     world = open_forum(server.port, max_delivery_attempts=3)
     world.announce()
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(retrying=5)
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(failed=5)
-    assert statuses(world.forum) == [(DeliveryStatus.FAILED, 3, "SmtpDeliveryFailed")] * 5
+    assert statuses(world.forum) == [(DeliveryStatus.FAILED, 3, "smtp.delivery_failed")] * 5
 
     server.mailbox.mode = "accept"
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport()
     assert server.mailbox.delivered == []
 
@@ -271,9 +278,10 @@ def test_a_member_without_an_address_ends_failed_while_the_others_get_mail(
 
     by_recipient = {m.recipient_id: m for m in world.forum.outbox()}
     assert by_recipient[nobody.id].status is DeliveryStatus.PENDING
-    assert by_recipient[nobody.id].last_error == "EmailAddressMissing"
+    assert by_recipient[nobody.id].last_error == "smtp.address_missing"
     assert len(server.mailbox.delivered) == 4
 
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(failed=1)
     failed = [m for m in world.forum.outbox() if m.status is DeliveryStatus.FAILED]
     assert [m.recipient_id for m in failed] == [nobody.id]
@@ -287,6 +295,7 @@ def test_manual_delivery_sends_nothing_until_the_worker_runs(
     world = open_forum(server.port, deliver="manual")
     world.announce()
     assert server.mailbox.delivered == []
+    world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport(sent=5)
     assert len(server.mailbox.delivered) == 5
 
@@ -323,4 +332,4 @@ def test_choosing_smtp_without_options_keeps_messages_visible_as_failed(
     ) as forum:
         world = build_world(forum, clock)
         world.announce()
-        assert statuses(forum) == [(DeliveryStatus.FAILED, 1, "SmtpNotConfigured")] * 5
+        assert statuses(forum) == [(DeliveryStatus.FAILED, 1, "smtp.not_configured")] * 5

@@ -221,6 +221,10 @@ class _MeetupRepo:
     def get(self, meetup_id: MeetupId) -> Meetup | None:
         return self._t.get(meetup_id)
 
+    def get_for_update(self, meetup_id: MeetupId) -> Meetup | None:
+        """A plain read: the unit of work holds the storage's lock, nobody else can write."""
+        return self._t.get(meetup_id)
+
     def add(self, meetup: Meetup) -> None:
         self._t.insert(meetup)
 
@@ -344,8 +348,10 @@ class _MessageRepo:
     def update(self, message: Message) -> None:
         self._t.update(message)
 
-    def pending(self, limit: int) -> Sequence[Message]:
+    def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
         rows = self._t.group("status", DeliveryStatus.PENDING)
+        if now is not None:
+            rows = [m for m in rows if m.due(now)]
         rows.sort(key=lambda m: (m.created_at, m.id))
         return rows[:limit]
 

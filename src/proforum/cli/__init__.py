@@ -1,4 +1,4 @@
-"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify`` and ``db``."""
+"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``db`` and ``plugins``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from proforum.cli.data import export_command, import_command
 from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
+from proforum.cli.plugins import plugins_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,5 +23,6 @@ main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(lottery_group)
 main.add_command(db_group)
+main.add_command(plugins_command)
 
 __all__ = ["main"]

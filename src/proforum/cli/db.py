@@ -41,13 +41,17 @@ def current_command(db: str) -> None:
 
     try:
         engine = create_engine(db)
+        failure: ProforumError | None = None
         try:
             with engine.connect() as connection:
                 current = current_revision(connection)
         except sa.exc.DBAPIError as exc:
-            raise database_error(exc) from exc
+            # Raised outside this block: the driver's exception may hold the password.
+            failure = database_error(exc, db)
         finally:
             engine.dispose()
+        if failure is not None:
+            raise failure
     except ProforumError as exc:
         raise click.ClickException(str(exc)) from exc
     head = head_revision()

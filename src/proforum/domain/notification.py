@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 
 import attrs
@@ -26,6 +26,29 @@ class MessageKind(enum.StrEnum):
     SURVEY_INVITATION = "survey_invitation"
     FOLLOW_UP_PROPOSED = "follow_up_proposed"
     MEETUP_CANCELLED = "meetup_cancelled"
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How the relay spaces out attempts: exponential backoff with full jitter.
+
+    After the ``n``-th failed attempt (``n`` from 1) the next one waits a random
+    time between 0 and ``min(cap, base * 2 ** (n - 1))``.  Full jitter keeps many
+    failing messages from retrying in step against a server that is already down.
+    """
+
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(hours=6)
+
+    def ceiling(self, attempts: int) -> timedelta:
+        """The longest wait after ``attempts`` failed attempts."""
+        # Compared as numbers first: base * 2**n soon exceeds what timedelta holds.
+        doubled = self.base.total_seconds() * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(self.cap.total_seconds(), doubled))
+
+    def delay(self, attempts: int, fraction: float) -> timedelta:
+        """The wait after ``attempts`` failures, for a random ``fraction`` in [0, 1)."""
+        return self.ceiling(attempts) * fraction
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -61,6 +84,8 @@ class Message:
     attempts: int = 0
     sent_at: datetime | None = attrs.field(default=None, validator=optional_utc_validator)
     last_error: str | None = None
+    #: Not delivered before this time (backoff after a failed attempt); ``None``: now.
+    next_attempt_at: datetime | None = attrs.field(default=None, validator=optional_utc_validator)
 
     def sent(self, now: datetime) -> Self:
         """Record a successful delivery."""
@@ -70,15 +95,23 @@ class Message:
             attempts=self.attempts + 1,
             sent_at=now,
             last_error=None,
+            next_attempt_at=None,
         )
 
-    def failed(self, error: str, *, give_up: bool) -> Self:
-        """Record a failed attempt; ``give_up`` marks it failed for good."""
+    def failed(self, error: str, *, give_up: bool, retry_at: datetime | None = None) -> Self:
+        """Record a failed attempt: retry no earlier than ``retry_at``, or give up for good."""
         return attrs.evolve(
             self,
             status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
             attempts=self.attempts + 1,
             last_error=error[:500],
+            next_attempt_at=None if give_up else retry_at,
+        )
+
+    def due(self, now: datetime) -> bool:
+        """Tell whether the relay should try this message at ``now``."""
+        return self.status is DeliveryStatus.PENDING and (
+            self.next_attempt_at is None or self.next_attempt_at <= now
         )
 
 

@@ -139,6 +139,18 @@ class MeetupRepository(Protocol):
     def get(self, meetup_id: MeetupId) -> Meetup | None:
         """Return the meetup or ``None``."""
 
+    def get_for_update(self, meetup_id: MeetupId) -> Meetup | None:
+        """Return the meetup (or ``None``) like :meth:`get`, locked until this unit of work ends.
+
+        The meetup is the aggregate that guards its seats, applications and
+        draw: a use case that changes any of them reads the meetup with this
+        method *first*, so that concurrent ones take turns on it (one lock
+        order, no deadlock) and each sees everything the previous one
+        committed.  A backend whose units of work are already serialised (the
+        memory backend, SQLite with ``BEGIN IMMEDIATE``) may simply read;
+        PostgreSQL runs ``SELECT … FOR UPDATE`` on the meetup row.
+        """
+
     def add(self, meetup: Meetup) -> None:
         """Insert a new meetup."""
 
@@ -258,8 +270,8 @@ class MessageRepository(Protocol):
     def update(self, message: Message) -> None:
         """Replace an existing message."""
 
-    def pending(self, limit: int) -> Sequence[Message]:
-        """Pending messages, oldest first."""
+    def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
+        """Pending messages due at ``now`` (all pending ones if ``None``), oldest first."""
 
     def all(self) -> Sequence[Message]:
         """Every message, oldest first."""

@@ -25,10 +25,10 @@ from proforum.errors import (
     TooEarly,
     TooLate,
 )
-from proforum.plugins import pick
 from proforum.ports.video import MeetingRequest
 from proforum.services.base import ForumBase, Tx
 from proforum.services.meetups import MeetupUseCases, meetup_params
+from proforum.services.retry import retry_transient
 
 
 @attrs.frozen
@@ -66,7 +66,7 @@ class AttendanceUseCases(ForumBase):
         :raises InvalidMeetingLink: the manual link is not an https URL.
         :raises RoleRequired: the actor is neither the host nor an operator.
         """
-        video = pick("video", self._video, provider)
+        video = self._video_provider(provider)
         # Read, call the provider outside any transaction (it may be a slow remote
         # API), then write: a provider failure leaves the meetup untouched.
         with self._transaction() as tx:
@@ -87,7 +87,7 @@ class AttendanceUseCases(ForumBase):
             )
         )
         with self._transaction() as tx:
-            current = tx.meetup(meetup_id)
+            current = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(current, actor)
             tx.uow.meetups.update(current.with_meeting(meeting))
         return meeting
@@ -95,7 +95,7 @@ class AttendanceUseCases(ForumBase):
     def _link_for(self, meetup: Meetup, member_id: MemberId) -> str:
         if meetup.meeting is None:
             raise MeetingNotReady(meetup.id)
-        video = pick("video", self._video, meetup.meeting.provider)
+        video = self._video_provider(meetup.meeting.provider)
         return video.join_link(meetup.meeting, member_id).reveal()
 
     def _send_link(self, tx: Tx, meetup: Meetup, member_id: MemberId) -> None:
@@ -106,6 +106,7 @@ class AttendanceUseCases(ForumBase):
             link=self._link_for(meetup, member_id),
         )
 
+    @retry_transient
     def send_meeting_links(self, actor: MemberId, meetup_id: MeetupId) -> int:
         """Send the meeting link to every participant holding a seat, and nobody else.
 
@@ -116,7 +117,7 @@ class AttendanceUseCases(ForumBase):
         :raises IllegalTransition: the lottery has not been drawn.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             if meetup.meeting is None:
                 raise MeetingNotReady(meetup_id)
@@ -151,6 +152,7 @@ class AttendanceUseCases(ForumBase):
                 raise LinkNotGranted(meetup_id)
             return self._link_for(meetup, actor)
 
+    @retry_transient
     def confirm(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Confirm a selected seat (참석 확정).
 
@@ -158,7 +160,7 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
             if tx.now >= meetup.starts_at:
                 raise TooLate(meetup_id)
@@ -167,6 +169,7 @@ class AttendanceUseCases(ForumBase):
             tx.uow.applications.update(confirmed)
         return confirmed
 
+    @retry_transient
     def decline(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Give up a seat; the first person on the waitlist is offered it at once.
 
@@ -174,7 +177,9 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            # Locked first: declines take turns, so each promotes the one
+            # person then first on the waitlist, and nobody twice.
+            meetup = tx.meetup(meetup_id, for_update=True)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
             if tx.now >= meetup.starts_at:
                 raise TooLate(meetup_id)
@@ -207,6 +212,7 @@ class AttendanceUseCases(ForumBase):
                 return member_id
         return None
 
+    @retry_transient
     def send_reminders(self, actor: MemberId, meetup_id: MeetupId) -> int:
         """Remind every seat holder before the start; once per meetup.
 
@@ -214,7 +220,7 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             if meetup.state is not MeetupState.DRAWN:
                 raise IllegalTransition(
@@ -230,6 +236,7 @@ class AttendanceUseCases(ForumBase):
             tx.uow.meetups.update(attrs.evolve(meetup, reminder_sent_at=tx.now))
         return len(holders)
 
+    @retry_transient
     def check_in(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Record the actor's own attendance, from 30 minutes before the start.
 
@@ -238,10 +245,11 @@ class AttendanceUseCases(ForumBase):
             (a no-show is corrected by the host with :meth:`record_attendance`).
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
             return self._mark_attended(tx, meetup, application, may_correct=False)
 
+    @retry_transient
     def record_attendance(
         self, actor: MemberId, meetup_id: MeetupId, member_id: MemberId
     ) -> Application:
@@ -250,7 +258,7 @@ class AttendanceUseCases(ForumBase):
         Also corrects a no-show recorded by mistake after the meetup ended.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             application = MeetupUseCases._own_application(tx, meetup_id, member_id)
             return self._mark_attended(tx, meetup, application, may_correct=True)
@@ -276,6 +284,7 @@ class AttendanceUseCases(ForumBase):
         tx.uow.applications.update(attended)
         return attended
 
+    @retry_transient
     def end_meetup(self, actor: MemberId, meetup_id: MeetupId) -> AttendanceReport:
         """Close the meetup: seat holders who did not check in become no-shows (노쇼).
 
@@ -283,7 +292,7 @@ class AttendanceUseCases(ForumBase):
         :raises IllegalTransition: the meetup was not drawn, or already ended.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             if meetup.state is MeetupState.DRAWN and tx.now < meetup.starts_at:
                 raise TooEarly(meetup_id)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import attrs
 import pluggy
@@ -23,14 +26,16 @@ from proforum.domain.events import (
 )
 from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
-from proforum.domain.notification import DeliveryStatus, Message, MessageKind
+from proforum.domain.notification import DeliveryStatus, Message, MessageKind, RetryPolicy
 from proforum.domain.survey import Survey
-from proforum.errors import NotACommunityMember, NotFound, RoleRequired
+from proforum.errors import NotACommunityMember, NotFound, ProforumError, RoleRequired
 from proforum.i18n import render
+from proforum.plugins import pick
 from proforum.ports.clock import Clock, IdGenerator
-from proforum.ports.notifier import Notifier
+from proforum.ports.context import AdapterContext
+from proforum.ports.notifier import Notifier, NotifierFactory
 from proforum.ports.storage import Storage, UnitOfWork
-from proforum.ports.video import VideoProvider
+from proforum.ports.video import VideoProvider, VideoProviderFactory
 
 log = logging.getLogger("proforum")
 
@@ -44,7 +49,7 @@ class Tx:
     ids: IdGenerator
     channel: str
     events: list[DomainEvent] = attrs.field(factory=list)
-    messages: list[MessageId] = attrs.field(factory=list)
+    messages: list[Message] = attrs.field(factory=list)
 
     def notify(self, recipient: MemberId, kind: MessageKind, **params: str) -> Message:
         """Write a message to the outbox in this transaction."""
@@ -57,7 +62,7 @@ class Tx:
             params=params,
         )
         self.uow.messages.add(message)
-        self.messages.append(message.id)
+        self.messages.append(message)
         return message
 
     # -- lookups that raise NotFound ----------------------------------------
@@ -76,9 +81,19 @@ class Tx:
             raise NotFound(community_id, entity="community")
         return found
 
-    def meetup(self, meetup_id: MeetupId) -> Meetup:
-        """Return the meetup or raise :class:`NotFound`."""
-        found = self.uow.meetups.get(meetup_id)
+    def meetup(self, meetup_id: MeetupId, *, for_update: bool = False) -> Meetup:
+        """Return the meetup or raise :class:`NotFound`.
+
+        :param for_update: lock the meetup until the transaction ends
+            (:meth:`~proforum.ports.storage.MeetupRepository.get_for_update`).
+            Every use case that changes the meetup, its applications, seats or
+            draw passes it, as its *first* read, so that such use cases take
+            turns on the meetup and always lock in the same order.
+        """
+        if for_update:
+            found = self.uow.meetups.get_for_update(meetup_id)
+        else:
+            found = self.uow.meetups.get(meetup_id)
         if found is None:
             raise NotFound(meetup_id, entity="meetup")
         return found
@@ -132,21 +147,34 @@ class ForumBase:
         plugin_manager: pluggy.PluginManager,
         clock: Clock,
         ids: IdGenerator,
-        video_providers: Mapping[str, VideoProvider],
-        notifiers: Mapping[str, Notifier],
+        context: AdapterContext,
+        video_factories: Mapping[str, VideoProviderFactory],
+        notifier_factories: Mapping[str, NotifierFactory],
+        video_options: Mapping[str, Mapping[str, Any]],
+        notifier_options: Mapping[str, Mapping[str, Any]],
         notifier: str,
         deliver_immediately: bool,
         max_delivery_attempts: int,
+        retry_policy: RetryPolicy,
     ) -> None:
         self._storage = storage
         self._pm = plugin_manager
         self._clock = clock
         self._ids = ids
-        self._video = dict(video_providers)
-        self._notifiers = dict(notifiers)
+        self._context = context
+        self._video_factories = dict(video_factories)
+        self._notifier_factories = dict(notifier_factories)
+        self._video_options = dict(video_options)
+        self._notifier_options = dict(notifier_options)
+        # Adapters are built when first needed: an installed plugin that this
+        # forum never uses cannot stop it from opening.
+        self._video: dict[str, VideoProvider] = {}
+        self._notifiers: dict[str, Notifier] = {}
+        self._adapter_lock = threading.Lock()
         self._channel = notifier
         self._deliver_immediately = deliver_immediately
         self._max_attempts = max_delivery_attempts
+        self._retry = retry_policy
 
     @property
     def storage(self) -> Storage:
@@ -205,52 +233,49 @@ class ForumBase:
                     # The plugin's bug is logged with its traceback instead.
                     log.exception("plugin %r failed in %s", impl.plugin_name, name)
 
-    def _relay(
-        self, message_ids: list[MessageId] | None = None, limit: int = 1000
-    ) -> DeliveryReport:
-        """Deliver pending messages (those in ``message_ids``, or the oldest ``limit``).
+    def _relay(self, batch: list[Message] | None = None, limit: int = 1000) -> DeliveryReport:
+        """Deliver ``batch`` (just written by a use case), or the oldest due messages.
 
         Each message is delivered outside any transaction and marked in its own
         short one, so a notifier that fails or hangs never rolls back the use
-        case; the message stays pending and is retried, up to the forum's
-        maximum number of attempts, by :meth:`deliver_pending`.
+        case.  A failed message stays pending until its next attempt time
+        (exponential backoff with full jitter, see :class:`RetryPolicy`) and is
+        marked failed after the forum's maximum number of attempts.
         """
         with self._storage.unit_of_work() as uow:
-            if message_ids is None:
-                batch = list(uow.messages.pending(limit))
-            else:
-                batch = [m for i in message_ids if (m := uow.messages.get(i)) is not None]
-            recipients = {m.recipient_id: uow.members.get(m.recipient_id) for m in batch}
+            if batch is None:
+                batch = list(uow.messages.pending(limit, self._clock.now()))
+            recipients = uow.members.get_many({m.recipient_id for m in batch})
         report = DeliveryReport()
         for message in batch:
-            if message.status is not DeliveryStatus.PENDING:
-                continue
             recipient = recipients.get(message.recipient_id)
-            notifier = self._notifiers.get(message.channel)
             error: str | None = None
             if recipient is None:
                 error = "recipient no longer exists"
-            elif notifier is None:
-                error = f"no notifier named {message.channel!r}"
             else:
                 try:
+                    notifier = self._notifier(message.channel)
                     notifier.deliver(
                         message, recipient, render(message, recipient.locale, recipient.time_zone)
                     )
                 except Exception as exc:
-                    # The message text may hold a link: log the kind of failure only.
-                    error = f"{type(exc).__name__}"
+                    # Only the kind of failure: the text of an exception may hold
+                    # the link or an address.
+                    error = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
                     log.warning("delivery of message %s failed: %s", message.id, error)
             with self._storage.unit_of_work() as uow:
                 current = uow.messages.get(message.id)
                 if current is None or current.status is not DeliveryStatus.PENDING:
                     continue
+                now = self._clock.now()
                 if error is None:
-                    uow.messages.update(current.sent(self._clock.now()))
+                    uow.messages.update(current.sent(now))
                     report = attrs.evolve(report, sent=report.sent + 1)
                 else:
-                    give_up = current.attempts + 1 >= self._max_attempts
-                    uow.messages.update(current.failed(error, give_up=give_up))
+                    attempts = current.attempts + 1
+                    give_up = attempts >= self._max_attempts
+                    retry_at = now + self._retry.delay(attempts, _jitter())
+                    uow.messages.update(current.failed(error, give_up=give_up, retry_at=retry_at))
                     report = attrs.evolve(
                         report,
                         failed=report.failed + (1 if give_up else 0),
@@ -258,6 +283,32 @@ class ForumBase:
                     )
                 uow.commit()
         return report
+
+    def _notifier(self, name: str) -> Notifier:
+        """The notifier called ``name``, built on first use."""
+        with self._adapter_lock:
+            if name not in self._notifiers:
+                factory = pick("notifier", self._notifier_factories, name)
+                self._notifiers[name] = factory.create(
+                    self._context, self._notifier_options.get(name, {})
+                )
+            return self._notifiers[name]
+
+    def _video_provider(self, name: str) -> VideoProvider:
+        """The video provider called ``name``, built on first use."""
+        with self._adapter_lock:
+            if name not in self._video:
+                factory = pick("video", self._video_factories, name)
+                self._video[name] = factory.create(self._context, self._video_options.get(name, {}))
+            return self._video[name]
+
+
+def _jitter() -> float:
+    """A uniform fraction in [0, 1) for full-jitter backoff; not reproducible on purpose."""
+    return _SYSTEM_RANDOM.random()
+
+
+_SYSTEM_RANDOM = secrets.SystemRandom()
 
 
 @attrs.frozen

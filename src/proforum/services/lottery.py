@@ -10,9 +10,16 @@ from proforum.domain.events import DrawDone
 from proforum.domain.lottery import Commitment, Draw, check_seed
 from proforum.domain.meetup import ApplicationState, MeetupState
 from proforum.domain.notification import MessageKind
-from proforum.errors import AlreadyDrawn, ApplicationsStillOpen, IllegalTransition, NotFound
+from proforum.errors import (
+    AlreadyDrawn,
+    AlreadyExists,
+    ApplicationsStillOpen,
+    IllegalTransition,
+    NotFound,
+)
 from proforum.services.base import ForumBase, Tx
 from proforum.services.meetups import meetup_params
+from proforum.services.retry import retry_transient
 
 SEED_BYTES = 32
 
@@ -20,6 +27,7 @@ SEED_BYTES = 32
 class LotteryUseCases(ForumBase):
     """Closing applications with a commitment, drawing, and publishing the record."""
 
+    @retry_transient
     def close_applications(
         self, actor: MemberId, meetup_id: MeetupId, *, seed: bytes | None = None
     ) -> Commitment:
@@ -39,7 +47,7 @@ class LotteryUseCases(ForumBase):
         """
         raw_seed = secrets.token_bytes(SEED_BYTES) if seed is None else check_seed(seed)
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             if meetup.state is MeetupState.OPEN and tx.now < meetup.applications_close_at:
                 raise ApplicationsStillOpen(meetup_id)
@@ -67,6 +75,7 @@ class LotteryUseCases(ForumBase):
                 tx.notify(member_id, MessageKind.LOTTERY_COMMITTED, **params)
         return commitment
 
+    @retry_transient
     def draw(self, actor: MemberId, meetup_id: MeetupId) -> Draw:
         """Reveal the committed seed and draw: the first ``capacity`` are selected.
 
@@ -78,7 +87,7 @@ class LotteryUseCases(ForumBase):
         :raises IllegalTransition: applications have not been closed.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             if tx.uow.draws.get(meetup_id) is not None:
                 raise AlreadyDrawn(meetup_id)
@@ -90,7 +99,12 @@ class LotteryUseCases(ForumBase):
             draw = Draw.run(commitment, tx.now)
             drawn = meetup.mark_drawn()
             tx.uow.meetups.update(drawn)
-            tx.uow.draws.add(draw)
+            try:
+                tx.uow.draws.add(draw)
+            except AlreadyExists:
+                # The unique key caught what the check above missed (a
+                # backend without the meetup lock): the same answer.
+                raise AlreadyDrawn(meetup_id) from None
             params = meetup_params(meetup)
             for member_id in draw.selected:
                 self._move(tx, meetup_id, member_id, ApplicationState.SELECTED)

@@ -21,12 +21,14 @@ from proforum.domain.meetup import (
 from proforum.domain.notification import MessageKind
 from proforum.errors import (
     AlreadyApplied,
+    AlreadyExists,
     ApplicationWindowClosed,
     IllegalTransition,
     InvalidSchedule,
     NotFound,
 )
 from proforum.services.base import ForumBase, Tx
+from proforum.services.retry import retry_transient
 
 #: Applications that still take part in the meetup and hear about changes.
 ACTIVE_STATES = frozenset(
@@ -117,6 +119,7 @@ class MeetupUseCases(ForumBase):
                 rule_en="applications must close in the future",
             )
 
+    @retry_transient
     def announce_meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
         """Open applications and tell every member of the community.
 
@@ -124,7 +127,7 @@ class MeetupUseCases(ForumBase):
         :raises IllegalTransition: the meetup is not a draft.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             self._check_future(tx, meetup)
             opened = meetup.open_applications()
@@ -148,6 +151,7 @@ class MeetupUseCases(ForumBase):
             tx.membership(community_id, actor)
             return tx.uow.meetups.for_community(community_id)
 
+    @retry_transient
     def apply(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Apply (참가 신청) to a meetup during its application window.
 
@@ -156,7 +160,7 @@ class MeetupUseCases(ForumBase):
         :raises AlreadyApplied: the actor has an application that was not withdrawn.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.membership(meetup.community_id, actor)
             earlier = tx.uow.applications.get(meetup_id, actor)
             if earlier is not None and earlier.state is not ApplicationState.WITHDRAWN:
@@ -178,11 +182,17 @@ class MeetupUseCases(ForumBase):
                     applied_at=tx.now,
                     updated_at=tx.now,
                 )
-                tx.uow.applications.add(application)
+                try:
+                    tx.uow.applications.add(application)
+                except AlreadyExists:
+                    # The unique key caught what the check above missed (a
+                    # backend without the meetup lock): the same answer.
+                    raise AlreadyApplied(meetup_id) from None
             tx.notify(actor, MessageKind.APPLICATION_RECEIVED, **meetup_params(meetup))
             tx.events.append(ApplicationMade(application, meetup))
         return application
 
+    @retry_transient
     def withdraw(self, actor: MemberId, meetup_id: MeetupId) -> Application:
         """Withdraw an application while the window is still open.
 
@@ -190,7 +200,7 @@ class MeetupUseCases(ForumBase):
         :raises ApplicationWindowClosed: the window has closed (decline a seat instead).
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             application = self._own_application(tx, meetup_id, actor)
             if not meetup.accepts_applications_at(tx.now):
                 raise ApplicationWindowClosed(meetup_id)
@@ -221,13 +231,14 @@ class MeetupUseCases(ForumBase):
             tx.require_organiser(meetup, actor)
             return tx.uow.applications.for_meetup(meetup_id)
 
+    @retry_transient
     def cancel_meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
         """Call a meetup off and tell everyone still taking part.
 
         :raises IllegalTransition: the meetup has already ended or been cancelled.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id)
+            meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             cancelled = meetup.cancel()
             tx.uow.meetups.update(cancelled)

@@ -19,6 +19,7 @@ from proforum.domain.survey import (
 )
 from proforum.errors import (
     AlreadyAnswered,
+    AlreadyExists,
     IllegalTransition,
     InvalidSchedule,
     NotAnAttendee,
@@ -26,6 +27,7 @@ from proforum.errors import (
     SurveyNotOpen,
 )
 from proforum.services.base import ForumBase, Tx
+from proforum.services.retry import retry_transient
 
 
 class SurveyUseCases(ForumBase):
@@ -93,6 +95,7 @@ class SurveyUseCases(ForumBase):
         application = tx.uow.applications.get(survey.meetup_id, member_id)
         return application is not None and application.state is ApplicationState.ATTENDED
 
+    @retry_transient
     def answer_survey(self, actor: MemberId, survey_id: SurveyId, rating: int) -> None:
         """Answer a survey once; only people who attended the meetup may.
 
@@ -120,9 +123,14 @@ class SurveyUseCases(ForumBase):
             # From the OS CSPRNG, never the forum's id generator: a seeded or
             # sequential id would let a database reader order the responses.
             response_id = ResponseId("rsp_" + secrets.token_hex(16))
-            tx.uow.participations.add(
-                Participation(survey_id, actor, None if survey.anonymous else response_id)
-            )
+            try:
+                tx.uow.participations.add(
+                    Participation(survey_id, actor, None if survey.anonymous else response_id)
+                )
+            except AlreadyExists:
+                # The same member answering from two places at once: the
+                # second finds the first's row through the unique key.
+                raise AlreadyAnswered(survey_id) from None
             tx.uow.responses.add(Response(id=response_id, survey_id=survey_id, rating=checked))
 
     def close_survey(self, actor: MemberId, survey_id: SurveyId) -> SurveyResult:

@@ -24,6 +24,7 @@ Capability flags are class attributes a backend may switch off, e.g.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -389,6 +390,56 @@ class StorageContract:
                 "mtp_0001",
                 "mtp_0002",
             ]
+
+    def test_get_for_update_reads_like_get(self, storage: Storage) -> None:
+        """``meetups.get_for_update`` returns what ``get`` does, own writes included."""
+        meetup = sample_meetup(1)
+        self._put(storage, meetup)
+        with storage.unit_of_work() as uow:
+            assert uow.meetups.get_for_update(meetup.id) == meetup
+            assert uow.meetups.get_for_update(MeetupId("mtp_9999")) is None
+            changed = attrs.evolve(meetup, state=MeetupState.ENDED)
+            uow.meetups.update(changed)
+            assert uow.meetups.get_for_update(meetup.id) == changed
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.meetups.get_for_update(meetup.id) == uow.meetups.get(meetup.id) == changed
+
+    def test_get_for_update_makes_read_modify_write_take_turns(self, storage: Storage) -> None:
+        """Units of work that read a meetup with ``get_for_update`` and write it lose no update.
+
+        Each of eight threads adds one seat to the meetup it read; without the
+        lock, two reading the same value at once would both write value + 1.
+        """
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        meetup = sample_meetup(1, capacity=20)
+        self._put(storage, meetup)
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def add_a_seat() -> None:
+            try:
+                start.wait(timeout=30)
+                with storage.unit_of_work() as uow:
+                    current = uow.meetups.get_for_update(meetup.id)
+                    assert current is not None
+                    time.sleep(0.005)  # let the others read, if they can
+                    uow.meetups.update(attrs.evolve(current, capacity=current.capacity + 1))
+                    uow.commit()
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=add_a_seat) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with storage.unit_of_work() as uow:
+            got = uow.meetups.get(meetup.id)
+            assert got is not None
+            assert got.capacity == 28
 
     def test_applications(self, storage: Storage) -> None:
         """Applications are unique per (meetup, member) and ordered by application time."""

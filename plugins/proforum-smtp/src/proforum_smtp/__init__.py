@@ -22,6 +22,8 @@ Every option is described in the package's README.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 import proforum
 from proforum_smtp.compose import ID_HEADER, message_id
 from proforum_smtp.errors import (
@@ -35,7 +37,11 @@ from proforum_smtp.errors import (
 from proforum_smtp.notifier import SmtpNotifier, SmtpNotifierFactory
 from proforum_smtp.options import SmtpSettings, parse_options
 
-__version__ = "0.1.0.dev0"
+try:
+    # Written once, in pyproject.toml; read back from the installed distribution.
+    __version__ = _metadata.version("proforum-smtp")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ID_HEADER",

@@ -407,6 +407,7 @@ def message_row(m: Message) -> dict[str, Any]:
         "attempts": m.attempts,
         "sent_at": m.sent_at,
         "last_error": m.last_error,
+        "next_attempt_at": m.next_attempt_at,
     }
 
 
@@ -423,6 +424,7 @@ def message_from(r: Row) -> Message:
         attempts=r["attempts"],
         sent_at=r["sent_at"],
         last_error=r["last_error"],
+        next_attempt_at=r["next_attempt_at"],
     )
 
 

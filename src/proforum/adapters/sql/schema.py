@@ -8,7 +8,10 @@
   :class:`~proforum.errors.SchemaOutdated` naming the command that upgrades it;
   one at a revision this code does not know raises
   :class:`~proforum.errors.SchemaTooNew`.  Either way the problem is reported
-  when the storage opens, not as a failed query later on.
+  when the storage opens, not as a failed query later on, and a database that
+  is refused is not changed at all: its transaction is rolled back, and a
+  SQLite file is switched to WAL only after the check passed.  A database that
+  cannot be reached or written raises :class:`~proforum.errors.DatabaseUnavailable`.
 
 The version is kept in its own table, :data:`VERSION_TABLE`, so a host
 application can run its own Alembic migrations in the same database.
@@ -27,7 +30,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import URL, Connection, Engine
 
-from proforum.adapters.sql.engine import create_engine, database_error, display_url
+from proforum.adapters.sql.engine import create_engine, database_error, display_url, use_wal
 from proforum.adapters.sql.tables import metadata
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
 
@@ -90,8 +93,10 @@ def upgrade(url: str | URL, revision: str = "head") -> str | None:
     """Upgrade the database at ``url`` to ``revision`` and return the revision it is at.
 
     :raises SchemaTooNew: the database is at a revision this code does not know.
+    :raises DatabaseUnavailable: the database cannot be reached, logged into or written.
     """
     engine = create_engine(url)
+    failure: StorageError | None = None
     try:
         with engine.connect() as connection:
             with connection.begin():
@@ -100,11 +105,14 @@ def upgrade(url: str | URL, revision: str = "head") -> str | None:
                 _upgrade_on(connection, revision)
             return current_revision(connection)
     except sa.exc.DBAPIError as exc:
-        raise database_error(exc) from exc
+        # Raised below, outside this block: the driver's exception may hold
+        # the password and must not stay reachable as ``__context__``.
+        failure = database_error(exc, url)
     except CommandError as exc:  # e.g. an unknown target revision
         raise StorageError(revision, reason=str(exc)) from exc
     finally:
         engine.dispose()
+    raise failure
 
 
 def _check_known(connection: Connection) -> str | None:
@@ -124,29 +132,65 @@ def _check_known(connection: Connection) -> str | None:
 def ensure_schema(engine: Engine, url: str | URL | None = None) -> None:
     """Create the schema of a new database; refuse a database at another revision.
 
+    A refused database is left exactly as it was (for SQLite, byte for byte):
+    the check runs in a transaction that is rolled back, and the file is
+    switched to WAL only once the schema is known to be this proforum's.
+
     :raises SchemaOutdated: the database is behind this code; the message names
         the ``proforum db upgrade`` command to run.
     :raises SchemaTooNew: the database is ahead of this code.
+    :raises DatabaseUnavailable: the database cannot be reached, logged into,
+        read or written.
     :raises StorageError: the database holds proforum tables but no revision.
     """
-    shown = display_url(url if url is not None else engine.url)
+    target = url if url is not None else engine.url
+    failure: StorageError | None = None
+    try:
+        with engine.connect() as connection:
+            with connection.begin():
+                _lock(connection)
+                _create_or_check(connection, target)
+            _check_writable(connection)
+            use_wal(connection)
+    except sa.exc.DBAPIError as exc:
+        # Raised below, outside this block: the driver's exception may hold
+        # the password and must not stay reachable as ``__context__``.
+        failure = database_error(exc, target)
+    if failure is not None:
+        raise failure
+
+
+def _check_writable(connection: Connection) -> None:
+    """Refuse a read-only database now rather than at the first use case.
+
+    A read-only SQLite file (``mode=ro``) or PostgreSQL session (a standby,
+    ``default_transaction_read_only``) still answers every read, so only a
+    write shows it: one that changes nothing, in a transaction rolled back.
+    """
+    version = sa.table(VERSION_TABLE, sa.column("version_num"))
+    with connection.begin() as transaction:
+        connection.execute(
+            sa.update(version).values(version_num=version.c.version_num).where(sa.false())
+        )
+        transaction.rollback()
+
+
+def _create_or_check(connection: Connection, url: str | URL) -> None:
     head = head_revision()
-    with engine.connect() as connection, connection.begin():
-        _lock(connection)
-        current = _check_known(connection)
-        if current == head:
-            return
-        if current is not None:
-            raise SchemaOutdated(
-                current, current=current, head=head, command=upgrade_command(shown)
-            )
-        existing = set(sa.inspect(connection).get_table_names()) & set(metadata.tables)
-        if existing:
-            raise StorageError(
-                None,
-                reason=(
-                    f"the database has proforum tables ({', '.join(sorted(existing))})"
-                    f" but no schema revision in {VERSION_TABLE}"
-                ),
-            )
-        _upgrade_on(connection, "head")
+    current = _check_known(connection)
+    if current == head:
+        return
+    if current is not None:
+        raise SchemaOutdated(
+            current, current=current, head=head, command=upgrade_command(display_url(url))
+        )
+    existing = set(sa.inspect(connection).get_table_names()) & set(metadata.tables)
+    if existing:
+        raise StorageError(
+            None,
+            reason=(
+                f"the database has proforum tables ({', '.join(sorted(existing))})"
+                f" but no schema revision in {VERSION_TABLE}"
+            ),
+        )
+    _upgrade_on(connection, "head")

@@ -347,6 +347,21 @@ class _MeetupRepo(_Repo[Meetup]):
     def get(self, meetup_id: MeetupId) -> Meetup | None:
         return self._by_key(meetup_id)
 
+    def get_for_update(self, meetup_id: MeetupId) -> Meetup | None:
+        """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite.
+
+        The PostgreSQL row lock lasts until the transaction ends, and under
+        READ COMMITTED the read waits for the lock holder and returns the row
+        as it committed it.  SQLite has no row locks (SQLAlchemy would drop
+        the clause silently) and needs none: the unit of work began with
+        ``BEGIN IMMEDIATE`` and holds the database's only write lock already.
+        """
+        stmt = sa.select(self.table).where(self.table.c.id == meetup_id)
+        if self._uow.locks_rows:
+            stmt = stmt.with_for_update()
+        found = self._uow.execute(stmt).mappings().first()
+        return None if found is None else type(self).from_row(found)
+
     def add(self, meetup: Meetup) -> None:
         self._insert(meetup)
 
@@ -487,11 +502,13 @@ class _MessageRepo(_Repo[Message]):
     def update(self, message: Message) -> None:
         self._update(message)
 
-    def pending(self, limit: int) -> Sequence[Message]:
+    def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
         c = self.table.c
-        return self._list(
-            c.status == DeliveryStatus.PENDING.value, order_by=(c.created_at, c.id), limit=limit
-        )
+        where = [c.status == DeliveryStatus.PENDING.value]
+        if now is not None:
+            due = sa.bindparam("due", now, type_=UtcDateTime())
+            where.append(sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= due))
+        return self._list(*where, order_by=(c.created_at, c.id), limit=limit)
 
     def all(self) -> Sequence[Message]:
         c = self.table.c
@@ -560,6 +577,9 @@ class SqlUnitOfWork:
         # SQLite undoes the failed statement only and carries on.
         self._aborts_on_error = storage.engine.dialect.name == "postgresql"
         self._aborted = False
+        #: Whether ``get_for_update`` needs a row lock: only PostgreSQL runs
+        #: units of work side by side (SQLite's hold the write lock from BEGIN).
+        self.locks_rows = storage.engine.dialect.name == "postgresql"
 
     # -- the transaction -----------------------------------------------------
 
@@ -572,12 +592,17 @@ class SqlUnitOfWork:
         lock = self._storage._lock
         if lock is not None:
             lock.acquire()
+        failure: StorageError | None = None
         try:
             self._conn = self._storage.engine.connect()
         except sa.exc.DBAPIError as exc:
             if lock is not None:
                 lock.release()
-            raise database_error(exc) from exc
+            failure = database_error(exc, self._storage.engine.url)
+        if failure is not None:
+            # Raised outside the handler: the driver's exception, which may
+            # hold the password, must not ride along as __context__.
+            raise failure
         active.add(id(self._storage))
         self.members = _MemberRepo(self)
         self.communities = _CommunityRepo(self)
@@ -619,12 +644,15 @@ class SqlUnitOfWork:
         """
         conn = self._connection()
         self._refuse_if_aborted()
+        failure: ProforumError | None = None
         try:
             conn.commit()
         except sa.exc.IntegrityError as exc:
-            raise _integrity_error(exc, {}) from None
+            failure = _integrity_error(exc, {})
         except sa.exc.DBAPIError as exc:
-            raise database_error(exc) from exc
+            failure = database_error(exc, self._storage.engine.url)
+        if failure is not None:
+            raise failure
 
     def rollback(self) -> None:
         """Discard every write since the last commit."""
@@ -662,16 +690,18 @@ class SqlUnitOfWork:
         """
         conn = self._connection()
         self._refuse_if_aborted()
+        failure: ProforumError | None = None
         try:
             return conn.execute(stmt, params)
         except sa.exc.IntegrityError as exc:
             self._aborted = self._aborts_on_error
-            raise _integrity_error(exc, row if row is not None else params or {}) from None
+            failure = _integrity_error(exc, row if row is not None else params or {})
         except sa.exc.DBAPIError as exc:
             self._aborted = self._aborts_on_error
-            raise database_error(exc) from exc
+            failure = database_error(exc, self._storage.engine.url)
         except sa.exc.StatementError as exc:  # e.g. a naive datetime, refused before sending
             raise StorageError(None, reason="a value cannot be stored (see the cause)") from exc
+        raise failure
 
 
 # --------------------------------------------------------------------------- storage

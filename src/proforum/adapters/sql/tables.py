@@ -271,6 +271,7 @@ messages = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("sent_at", UtcDateTime(), nullable=True),
     _text("last_error", nullable=True),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
     sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
     sa.CheckConstraint(_one_of("status", DeliveryStatus), name="status"),
     sa.CheckConstraint("attempts >= 0", name="attempts"),

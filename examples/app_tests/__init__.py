@@ -1,0 +1,1 @@
+"""An example application (``myapp``) and its test suite, written with proforum's testing kit."""
