@@ -13,12 +13,12 @@ STAMP := $(VENV)/.proforum-installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install dist clean
+.PHONY: demo test lint typecheck pytest install dist docs clean
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(EXAMPLE_PLUGIN_DIRS:%=%/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-e '.[test,lint,postgresql,examples,release]' \
+		-e '.[test,lint,postgresql,examples,release,docs]' \
 		$(foreach dir,$(PLUGIN_DIRS) $(EXAMPLE_PLUGIN_DIRS),-e './$(dir)[test]')
 	touch $(STAMP)
 
@@ -43,7 +43,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests $(wildcard plugins/*/tests) $(EXAMPLE_TESTS) $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
+
+# The documentation site (mkdocs.yml), warnings as errors; open site/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # An sdist and a wheel of the core and of every package under plugins/, checked by twine.
 dist: $(STAMP)
