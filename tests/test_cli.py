@@ -112,7 +112,18 @@ def test_import_refuses_a_malformed_document(runner: CliRunner, tmp_path: Path) 
 
 
 def test_unknown_storage_scheme_is_a_clear_error(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["export", "--db", "nosuch://x"])
-    assert result.exit_code != 0
-    assert result.exception is not None
-    assert "plugin.unknown_adapter" in str(result.exception)
+    for command in (["export", "--db", "nosuch://x"], ["demo", "--db", "nosuch://x"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1
+        assert "plugin.unknown_adapter" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_demo_refuses_a_database_that_already_holds_a_forum(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'forum.db'}"
+    run_demo(runner, "--seed", "1", "--db", db)
+    again = runner.invoke(main, ["demo", "--seed", "1", "--db", db])
+    assert again.exit_code == 1
+    assert "conflict.exists" in again.output

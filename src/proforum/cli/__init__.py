@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from proforum import __version__
@@ -10,9 +12,22 @@ from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
 from proforum.cli.plugins import plugins_command
+from proforum.errors import ProforumError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ProforumGroup(click.Group):
+    """A command group that reports proforum errors as one clean line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the chosen command; a :class:`ProforumError` becomes a click error (exit 1)."""
+        try:
+            return super().invoke(ctx)
+        except ProforumError as exc:
+            # str() carries the code and both messages, and never the offending value.
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=ProforumGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="proforum")
 def main() -> None:
     """proforum: professional communities, meetups, lotteries and anonymous surveys."""
