@@ -160,13 +160,7 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id, for_update=True)
-            application = MeetupUseCases._own_application(tx, meetup_id, actor)
-            if tx.now >= meetup.starts_at:
-                raise TooLate(meetup_id)
-            self._require_drawn(meetup, "confirmed")
-            confirmed = application.move_to(ApplicationState.CONFIRMED, tx.now)
-            tx.uow.applications.update(confirmed)
+            _, confirmed = self._answer_seat(tx, meetup_id, actor, ApplicationState.CONFIRMED)
         return confirmed
 
     @retry_transient
@@ -177,17 +171,24 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            # Locked first: declines take turns, so each promotes the one
-            # person then first on the waitlist, and nobody twice.
-            meetup = tx.meetup(meetup_id, for_update=True)
-            application = MeetupUseCases._own_application(tx, meetup_id, actor)
-            if tx.now >= meetup.starts_at:
-                raise TooLate(meetup_id)
-            self._require_drawn(meetup, "declined")
-            declined = application.move_to(ApplicationState.DECLINED, tx.now)
-            tx.uow.applications.update(declined)
+            meetup, declined = self._answer_seat(tx, meetup_id, actor, ApplicationState.DECLINED)
             self._promote_next(tx, meetup)
         return declined
+
+    def _answer_seat(
+        self, tx: Tx, meetup_id: MeetupId, actor: MemberId, target: ApplicationState
+    ) -> tuple[Meetup, Application]:
+        """Move the actor's application to ``target`` between the draw and the start."""
+        # Locked first: seat changes take turns, so each decline promotes the one
+        # person then first on the waitlist, and nobody twice.
+        meetup = tx.meetup(meetup_id, for_update=True)
+        application = MeetupUseCases._own_application(tx, meetup_id, actor)
+        if tx.now >= meetup.starts_at:
+            raise TooLate(meetup_id)
+        self._require_drawn(meetup, target.value)
+        moved = application.move_to(target, tx.now)
+        tx.uow.applications.update(moved)
+        return meetup, moved
 
     @staticmethod
     def _require_drawn(meetup: Meetup, target: str) -> None:
