@@ -398,7 +398,10 @@ def _field_mangled(doc: dict[str, Any], data: st.DataObject) -> Any:
         # Strings, and None where the field is optional: never another string, which
         # could be a legitimate value.
         choices = [{"nested": True}, [1, 2], 5]
-    if value is None or field in ("years_of_experience",):
+    if value is None:
+        # The field is optional and its type unknown here: only values no field takes.
+        choices = [{"nested": True}, [1, 2]]
+    elif field in ("years_of_experience",):
         choices = [c for c in choices if c is not None]
     row[field] = data.draw(st.sampled_from(choices), label=f"bad {field}")
     return doc
