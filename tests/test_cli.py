@@ -45,7 +45,15 @@ def test_demo_tells_the_whole_story_in_korean(runner: CliRunner, tmp_path: Path)
     assert len(draw["selected"]) == 20
     assert len(draw["applicants"]) == 20 + len(draw["waitlist"])
     assert survey["responses"] >= 15
-    assert 3.5 <= survey["mean"] <= 4.5
+    satisfaction, offline = survey["questions"]
+    assert 3.5 <= satisfaction["mean"] <= 4.5
+    low, high = satisfaction["confidence_interval"]
+    assert low <= satisfaction["mean"] <= high
+    assert offline["kind"] == "yes_no"
+    assert offline["choices"]["yes"] + offline["choices"]["no"] == survey["responses"]
+    assert [band["band"] for band in survey["bands"]] == ["0-2", "3-5", "6-10", "11+"]
+    assert "오프라인 후속 모임에 참여하겠다: 예" in output
+    assert "설문 리마인더" in output
 
 
 def test_demo_in_english(runner: CliRunner) -> None:
@@ -127,3 +135,11 @@ def test_demo_refuses_a_database_that_already_holds_a_forum(
     again = runner.invoke(main, ["demo", "--seed", "1", "--db", db])
     assert again.exit_code == 1
     assert "conflict.exists" in again.output
+
+
+def test_an_export_file_is_readable_by_its_owner_only(runner: CliRunner, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'forum.db'}"
+    run_demo(runner, "--seed", "1", "--db", db)
+    target = tmp_path / "forum.json"
+    assert runner.invoke(main, ["export", "--db", db, str(target)]).exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o600

@@ -572,12 +572,16 @@ def check_round(
     assert seat_holders == set(remaining[:SEATS])
     assert all(state[m] is ApplicationState.WAITLISTED for m in remaining[SEATS:])
 
-    # Promotions: one per freed seat while anyone waits, in waitlist order, nobody twice.
+    # Promotions: one per freed seat while anyone waits, in waitlist order, nobody
+    # twice.  Declining while still waiting leaves the list and frees no seat.
     assert len(promoted) == len(set(promoted))
-    assert len(promoted) == min(declined, len(draw.waitlist))
-    assert set(promoted) == set(draw.waitlist[: len(promoted)])
+    left = {m for m in draw.waitlist if state[m] is ApplicationState.DECLINED} - set(promoted)
+    seat_declines = declined - len(left)
+    still_listed = [m for m in draw.waitlist if m not in left]
+    assert len(promoted) == min(seat_declines, len(still_listed))
+    assert set(promoted) == set(still_listed[: len(promoted)])
     if db.dialect.name == "sqlite":  # rowids follow the (serialised) commits
-        assert promoted == list(draw.waitlist[: len(promoted)])
+        assert promoted == still_listed[: len(promoted)]
     return len(promoted)
 
 

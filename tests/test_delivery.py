@@ -17,7 +17,7 @@ from forum_world import T0
 from proforum.adapters.memory import MemoryStorage, MemoryUnitOfWork
 from proforum.domain.identity import Member
 from proforum.domain.notification import DeliveryStatus, Message, RetryPolicy
-from proforum.errors import StorageError
+from proforum.errors import InvalidInput, StorageError
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
 
@@ -227,3 +227,9 @@ def test_failed_messages_wait_for_their_backoff_and_the_waits_grow() -> None:
     assert {(m.status, m.attempts, m.next_attempt_at) for m in final} == {
         (DeliveryStatus.FAILED, 6, None)
     }
+
+
+@pytest.mark.parametrize("deliver", ["immediately", "Manual", "", None])
+def test_a_misspelt_delivery_mode_is_refused_not_taken_as_manual(deliver: object) -> None:
+    with pytest.raises(InvalidInput):
+        proforum.open("memory://", deliver=deliver)  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ RUN_PAGES = (
     "concepts/identities.md",
     "concepts/communities.md",
     "concepts/lottery.md",
+    "surveys.md",
     "concepts/surveys.md",
     "concepts/notifications.md",
     "how-to/run-a-meetup-on-zoom.md",

@@ -56,7 +56,6 @@ def test_nobody_reads_someone_elses_meeting_link(world: World, reader: str) -> N
     ("actor", "message", "entity"),
     [
         pytest.param("member", "msg_nowhere", "message", id="unknown-message"),
-        pytest.param("member", "", "message", id="empty-message-id"),
         pytest.param("mem_nobody", "own", "member", id="unknown-member"),
     ],
 )

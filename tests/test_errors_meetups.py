@@ -23,6 +23,7 @@ from proforum.errors import (
     ApplicationWindowClosed,
     IllegalTransition,
     InvalidCapacity,
+    InvalidIdentifier,
     InvalidInput,
     InvalidMeetingLink,
     InvalidSchedule,
@@ -972,7 +973,6 @@ def _seat_call(action: str, who: str, *, state: str = "linked", when: str = "bef
             IllegalTransition,
             id="not-drawn",
         ),
-        pytest.param(_seat_call("decline", "waitlisted"), IllegalTransition, id="d-waitlisted"),
         pytest.param(_seat_call("decline", "non-applicant"), NotFound, id="d-non-applicant"),
         pytest.param(_seat_call("decline", "selected", when="at-start"), TooLate, id="d-at-start"),
         pytest.param(
@@ -1321,3 +1321,59 @@ def test_a_withdrawn_applicant_may_apply_again_while_the_window_is_open(world: W
     assert again.state == "applied"
     assert [a.member_id for a in world.forum.applications(world.host.id, meetup.id)] == [member.id]
     assert_unchanged(world.forum, lambda: world.forum.apply(member.id, meetup.id), AlreadyApplied)
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_only_organisers_see_where_the_meeting_is(world: World) -> None:
+    meetup = world.linked_meetup(capacity=2)
+    waiting = next(
+        a.member_id
+        for a in world.forum.applications(world.host.id, meetup.id)
+        if a.state == "waitlisted"
+    )
+    outsider_of_meetup = world.members[-1].id
+    for reader in (waiting, outsider_of_meetup):
+        assert world.forum.meetup(reader, meetup.id).meeting is None
+        assert all(m.meeting is None for m in world.forum.meetups(reader, world.community.id))
+    assert world.forum.meetup(world.host.id, meetup.id).meeting is not None
+    assert world.forum.meetup(world.operator.id, meetup.id).meeting is not None
+
+
+def test_a_demoted_host_no_longer_organises(world: World) -> None:
+    meetup = world.applied_meetup(capacity=2)
+    world.forum.assign_role(world.operator.id, world.community.id, world.host.id, "member")
+    world.clock.set(meetup.applications_close_at)
+    assert_unchanged(
+        world.forum,
+        lambda: world.forum.close_applications(world.host.id, meetup.id, seed=b"s" * 32),
+        RoleRequired,
+    )
+
+
+def test_a_waitlisted_member_may_leave_the_waitlist_without_freeing_a_seat(
+    world: World,
+) -> None:
+    meetup = world.drawn_meetup(capacity=2)
+    draw = world.forum.draw_record(world.host.id, meetup.id)
+    first_waiting, second_waiting = draw["waitlist"][:2]
+    left = world.forum.decline(first_waiting, meetup.id)
+    assert left.state == "declined"
+    assert len(world.seat_holders(meetup)) == 2  # nobody was promoted
+    # The next vacancy skips whoever left the waitlist.
+    world.forum.decline(draw["selected"][0], meetup.id)
+    assert world.forum.application(second_waiting, meetup.id).state == "selected"
+
+
+@pytest.mark.parametrize("bad_id", [123, ["mtp_1"], {"id": 1}, None, "has space", ""])
+def test_ids_of_the_wrong_shape_are_refused_the_same_on_every_backend(
+    world: World, bad_id: object
+) -> None:
+    for call in (
+        lambda: world.forum.meetup(world.host.id, bad_id),  # type: ignore[arg-type]
+        lambda: world.forum.member(bad_id),  # type: ignore[arg-type]
+        lambda: world.forum.community(bad_id),  # type: ignore[arg-type]
+        lambda: world.forum.mark_read(world.host.id, bad_id),  # type: ignore[arg-type]
+    ):
+        assert_unchanged(world.forum, call, InvalidIdentifier)

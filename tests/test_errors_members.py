@@ -382,7 +382,6 @@ def test_change_nickname_of_an_unknown_member(world: World) -> None:
     ("call", "error", "entity"),
     [
         pytest.param(lambda w: w.forum.member("mem_nobody"), NotFound, "member", id="member"),
-        pytest.param(lambda w: w.forum.member(""), NotFound, "member", id="member-empty-id"),
         pytest.param(
             lambda w: w.forum.community("com_nowhere"), NotFound, "community", id="community"
         ),

@@ -7,6 +7,7 @@ upgrade`` works.
 
 from __future__ import annotations
 
+import copy
 import shlex
 import shutil
 import threading
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -321,27 +323,119 @@ def _revisions() -> list[str]:
     return [r.revision for r in reversed(list(scripts.walk_revisions()))]
 
 
-#: For each table, how to list its entities and how the SQL mapping writes a row.
-_ROWS: dict[str, tuple[Callable[[Any], Sequence[Any]], Callable[[Any], dict[str, Any]]]] = {
-    "members": (lambda u: u.members.all(), mapping.member_row),
-    "communities": (lambda u: u.communities.all(), mapping.community_row),
-    "memberships": (lambda u: u.memberships.all(), mapping.membership_row),
-    "posts": (lambda u: u.posts.all(), mapping.post_row),
-    "comments": (lambda u: u.comments.all(), mapping.comment_row),
-    "meetups": (lambda u: u.meetups.all(), mapping.meetup_row),
-    "applications": (lambda u: u.applications.all(), mapping.application_row),
-    "lottery_commitments": (lambda u: u.commitments.all(), mapping.commitment_row),
-    "lottery_draws": (lambda u: u.draws.all(), mapping.draw_row),
-    "surveys": (lambda u: u.surveys.all(), mapping.survey_row),
-    "survey_responses": (lambda u: u.responses.all(), mapping.response_row),
-    "survey_participations": (lambda u: u.participations.all(), mapping.participation_row),
-    "messages": (lambda u: u.messages.all(), mapping.message_row),
-    "inbox_items": (lambda u: u.inbox.all(), mapping.inbox_row),
+def _each(lister: Callable[[Any], Sequence[Any]], to_row: Callable[[Any], dict[str, Any]]) -> Rows:
+    return lambda uow: [to_row(e) for e in lister(uow)]
+
+
+Rows = Callable[[Any], list[dict[str, Any]]]
+
+#: For each table, its rows as the SQL mapping writes them today.
+_ROWS: dict[str, Rows] = {
+    "members": _each(lambda u: u.members.all(), mapping.member_row),
+    "communities": _each(lambda u: u.communities.all(), mapping.community_row),
+    "memberships": _each(lambda u: u.memberships.all(), mapping.membership_row),
+    "posts": _each(lambda u: u.posts.all(), mapping.post_row),
+    "comments": _each(lambda u: u.comments.all(), mapping.comment_row),
+    "meetups": _each(lambda u: u.meetups.all(), mapping.meetup_row),
+    "applications": _each(lambda u: u.applications.all(), mapping.application_row),
+    "lottery_commitments": _each(lambda u: u.commitments.all(), mapping.commitment_row),
+    "lottery_draws": _each(lambda u: u.draws.all(), mapping.draw_row),
+    "surveys": _each(lambda u: u.surveys.all(), mapping.survey_row),
+    "survey_responses": _each(lambda u: u.responses.all(), mapping.response_row),
+    "survey_answers": lambda u: [row for r in u.responses.all() for row in mapping.answer_rows(r)],
+    "survey_participations": _each(lambda u: u.participations.all(), mapping.participation_row),
+    "messages": _each(lambda u: u.messages.all(), mapping.message_row),
+    "inbox_items": _each(lambda u: u.inbox.all(), mapping.inbox_row),
 }
 
 
 def test_every_table_is_filled_by_the_upgrade_test() -> None:
     assert set(_ROWS) == set(metadata.tables)
+
+
+# ---- what a table that changed shape held before, and what the upgrade makes of it
+
+
+class Reshape:
+    """A revision that changed the shape of some tables.
+
+    A database at an earlier revision cannot hold everything today's story
+    writes.  :meth:`rows` turns today's rows into what the earlier schema could
+    hold of them (what an earlier proforum would have written); :meth:`export`
+    turns today's export into what upgrading those rows must give back.
+    """
+
+    revision: str
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        raise NotImplementedError
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class SurveyQuestions0003(Reshape):
+    """0003: one rating question per survey and a rating per response, before; no reminders."""
+
+    revision = "0003"
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        first = {s["id"]: s["questions"][0] for s in rows["surveys"]}
+        assert all(q["kind"] == "rating" for q in first.values()), "0002 had ratings only"
+        for survey in rows["surveys"]:
+            question = first[survey["id"]]
+            survey.update(
+                question_ko=question["text_ko"],
+                question_en=question["text_en"],
+                scale=question["scale"],
+            )
+        of_survey = {r["id"]: r["survey_id"] for r in rows["survey_responses"]}
+        rating = {
+            a["response_id"]: a["value"]
+            for a in rows.pop("survey_answers")
+            if a["question_id"] == first[of_survey[a["response_id"]]]["id"]
+        }
+        for response in rows["survey_responses"]:
+            response["rating"] = rating[response["id"]]
+        for table in ("messages", "inbox_items"):
+            rows[table] = [m for m in rows[table] if m["kind"] != "survey_reminder"]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        first = {}
+        for survey in tables["surveys"]:
+            question = survey["questions"][0]
+            first[survey["id"]] = question["id"]
+            survey.update(
+                questions=[{**question, "id": "q1", "required": True}],
+                audience="attendees",
+                min_text_responses=max(10, survey["min_responses"]),
+                breakdown=None,
+            )
+        for response in tables["responses"]:
+            kept = [
+                a for a in response["answers"] if a["question_id"] == first[response["survey_id"]]
+            ]
+            response.update(answers=[{**a, "question_id": "q1"} for a in kept], band=None)
+        for table in ("messages", "inbox"):
+            tables[table] = [m for m in tables[table] if m["kind"] != "survey_reminder"]
+        return {**document, "tables": tables}
+
+
+RESHAPES: list[Reshape] = [SurveyQuestions0003()]
+
+
+def _reshapes_after(previous: str) -> list[Reshape]:
+    """The reshapes a database at ``previous`` has not seen yet, newest first."""
+    order = _revisions()
+    later = [r for r in RESHAPES if order.index(r.revision) > order.index(previous)]
+    return sorted(later, key=lambda r: order.index(r.revision), reverse=True)
+
+
+def test_every_reshape_names_a_shipped_revision() -> None:
+    assert all(r.revision in _revisions() for r in RESHAPES)
 
 
 @pytest.mark.parametrize("previous", _revisions()[:-1])
@@ -354,22 +448,35 @@ def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
         run_story(forum, clock, seed="upgrade", lottery_seed=b"u" * 32, narrate=lambda _: None)
         expected = forum.export_data()
         with forum.storage.unit_of_work() as uow:
-            rows = {
-                name: [to_row(e) for e in lister(uow)] for name, (lister, to_row) in _ROWS.items()
-            }
+            rows = {name: rows_of(uow) for name, rows_of in _ROWS.items()}
     assert all(rows.values()), "the story fills every table"
+    for reshape in _reshapes_after(previous):
+        rows, expected = reshape.rows(rows), reshape.export(expected)
 
-    # A database at the earlier revision, filled through the columns it had then.
+    # A database at the earlier revision, filled through the columns it had then,
+    # with today's column types where a column exists today (UtcDateTime, JSON).
     schema.upgrade(empty_url, previous)
     engine = create_engine(normalise_url(empty_url))
     try:
         then = sa.MetaData()
         then.reflect(engine)
+        assert set(rows) == set(then.tables) - {schema.VERSION_TABLE}
         with engine.begin() as conn:
             for name, table_rows in rows.items():
-                columns = set(then.tables[name].c.keys())
-                kept = [{k: v for k, v in row.items() if k in columns} for row in table_rows]
-                conn.execute(sa.insert(metadata.tables[name]), kept)
+                now = metadata.tables[name]
+                old = sa.Table(
+                    name,
+                    sa.MetaData(),
+                    *(
+                        sa.Column(c.name, now.c[c.name].type if c.name in now.c else c.type)
+                        for c in then.tables[name].columns
+                    ),
+                )
+                # Every column the table had then gets today's value (or the reshape's);
+                # what today's rows hold beyond that, the export comparison accounts for.
+                assert all(set(old.c.keys()) <= set(row) for row in table_rows), name
+                kept = [{k: v for k, v in row.items() if k in old.c} for row in table_rows]
+                conn.execute(sa.insert(old), kept)
     finally:
         engine.dispose()
 
@@ -378,3 +485,37 @@ def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
     schema.upgrade(empty_url)
     with proforum.open(empty_url) as upgraded:
         assert upgraded.export_data() == expected
+
+
+def test_downgrading_0003_keeps_what_0002_can_hold(empty_url: str) -> None:
+    """Back at 0002: each survey's first question, its answers as ratings, no reminders."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("downgrade")) as forum:
+        run_story(forum, clock, seed="downgrade", lottery_seed=b"d" * 32, narrate=lambda _: None)
+        before = forum.export_data()
+    satisfaction = {
+        r["id"]: a["value"]
+        for r in before["tables"]["responses"]
+        for a in r["answers"]
+        if a["question_id"] == "satisfaction"
+    }
+    assert satisfaction
+    assert any(m["kind"] == "survey_reminder" for m in before["tables"]["messages"])
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0002")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0002"
+            ratings = dict(conn.execute(sa.text("SELECT id, rating FROM survey_responses")).all())
+            kinds = {k for (k,) in conn.execute(sa.text("SELECT DISTINCT kind FROM messages"))}
+            tables_then = set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    assert ratings == satisfaction
+    assert "survey_reminder" not in kinds
+    assert "survey_answers" not in tables_then
+
+    schema.upgrade(empty_url)
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == SurveyQuestions0003().export(before)

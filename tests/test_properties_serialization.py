@@ -319,7 +319,7 @@ def _format(doc: dict[str, Any], data: st.DataObject) -> Any:
 
 
 def _version(doc: dict[str, Any], data: st.DataObject) -> Any:
-    doc["version"] = data.draw(st.sampled_from([0, 2, "1", None, 1.5]), label="version")
+    doc["version"] = data.draw(st.sampled_from([0, 3, "2", None, 2.5, True]), label="version")
     return doc
 
 

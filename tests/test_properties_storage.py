@@ -93,6 +93,8 @@ class ForumMachine(RuleBasedStateMachine):
         self.forum = new_forum("state-machine", self.clock)
         self.setup_community()
         self.waitlists: dict[str, list[str]] = {}
+        #: Members who declined while still waiting: they left, nobody promoted them.
+        self.left_waitlist: set[str] = set()
         self.checked_links: set[str] = set()
 
     def teardown(self) -> None:
@@ -286,10 +288,15 @@ class ForumMachine(RuleBasedStateMachine):
         if declined is None:
             return
         after = self.states(meetup)
-        # Exactly the first person still waiting, in the draw's order, moves up.
+        # A seat given up goes to exactly the first person still waiting, in the
+        # draw's order; leaving the waitlist frees no seat and promotes nobody.
         waiting = [m for m in self.waitlists.get(meetup, []) if before[m] == "waitlisted"]
         changed = {m for m in after if after[m] != before.get(m)}
-        if waiting:
+        if before[member] == "waitlisted":
+            event("left the waitlist")
+            self.left_waitlist.add(member)
+            assert changed == {member}
+        elif waiting:
             event("decline promoted someone from the waitlist")
             assert changed == {member, waiting[0]}
             assert after[waiting[0]] == "selected"
@@ -408,8 +415,9 @@ class ForumMachine(RuleBasedStateMachine):
             assert counts["applied"] == 0
             # Promotions follow the draw's waitlist order: those who moved up are
             # exactly a prefix of the waitlist.
-            moved = [m for m in draw["waitlist"] if by_member[m] != "waitlisted"]
-            assert moved == draw["waitlist"][: len(moved)], (draw["waitlist"], by_member)
+            still_listed = [m for m in draw["waitlist"] if m not in self.left_waitlist]
+            moved = [m for m in still_listed if by_member[m] != "waitlisted"]
+            assert moved == still_listed[: len(moved)], (draw["waitlist"], by_member)
             assert set(draw["selected"]) | set(draw["waitlist"]) == set(draw["applicants"])
             assert len(draw["selected"]) == min(capacity, len(draw["applicants"]))
 

@@ -174,21 +174,37 @@ def test_a_check_constraint_names_itself_but_not_the_values(sqlite_storage: SqlS
 
 
 def test_survey_responses_cannot_be_linked_to_anyone(sqlite_storage: SqlStorage) -> None:
-    """Trust-practices S1: no time, nothing naming a member, a random text key, no rowid."""
-    table = tables.survey_responses
-    assert set(table.c.keys()) == {"id", "survey_id", "rating"}
-    assert not table.foreign_keys
-    assert [c.name for c in table.primary_key] == ["id"]
-    assert isinstance(table.c.id.type, sa.String)
+    """Trust-practices S1: no time, nothing naming a member, random text keys, no rowid."""
+    responses, answers = tables.survey_responses, tables.survey_answers
+    assert set(responses.c.keys()) == {"id", "survey_id", "band"}
+    assert set(answers.c.keys()) == {
+        "response_id",
+        "question_id",
+        "item",
+        "value",
+        "choice",
+        "text",
+    }
+    assert [c.name for c in responses.primary_key] == ["id"]
+    assert isinstance(responses.c.id.type, sa.String)
+    # Participation: who answered, with no time, not even a date.
+    participations = tables.survey_participations
+    assert set(participations.c.keys()) == {"survey_id", "member_id", "response_id"}
+    for table in (responses, answers, participations):
+        assert not table.foreign_keys
+        assert not any(isinstance(c.type, sa.DateTime | sa.Date | sa.Time) for c in table.c)
     with sqlite_storage.engine.connect() as conn:
-        ddl = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'survey_responses'"
-        ).scalar()
-        columns = conn.exec_driver_sql("PRAGMA table_info(survey_responses)").all()
-    assert ddl is not None
-    assert ddl.rstrip().endswith("WITHOUT ROWID")
-    assert {c[1] for c in columns} == {"id", "survey_id", "rating"}
-    assert not any("DATE" in str(c[2]).upper() or "TIME" in str(c[2]).upper() for c in columns)
+        for table in (responses, answers):
+            ddl = conn.exec_driver_sql(
+                f"SELECT sql FROM sqlite_master WHERE name = '{table.name}'"
+            ).scalar()
+            columns = conn.exec_driver_sql(f"PRAGMA table_info({table.name})").all()
+            assert ddl is not None
+            assert ddl.rstrip().endswith("WITHOUT ROWID"), table.name
+            assert {c[1] for c in columns} == set(table.c.keys())
+            assert not any(
+                "DATE" in str(c[2]).upper() or "TIME" in str(c[2]).upper() for c in columns
+            )
 
 
 def test_proforum_open_finds_the_sql_backend(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from proforum.domain.community import Community, Membership
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
-from proforum.domain.survey import RatingQuestion, Survey
+from proforum.domain.survey import Question, Survey
 from proforum.serialization import structure, unstructure
 from proforum.testing import strategies
 from proforum.testing.contracts import NotifierContract, VideoProviderContract
@@ -245,7 +245,7 @@ from proforum.domain.community import Community
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import Message
-from proforum.domain.survey import RatingQuestion
+from proforum.domain.survey import Question
 
 
 @attrs.frozen
@@ -269,7 +269,7 @@ def test_members(member, nickname, real_name):
     st.from_type(Community),
     st.from_type(Meetup),
     st.from_type(Application),
-    st.from_type(RatingQuestion),
+    st.from_type(Question),
     st.from_type(Message),
 )
 def test_other_types(community, meetup, application, question, message):
@@ -425,7 +425,7 @@ REGISTERED: list[type[Any]] = [
     Meetup,
     MeetingRef,
     Application,
-    RatingQuestion,
+    Question,
     Survey,
     Message,
     Secret,

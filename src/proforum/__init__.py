@@ -18,13 +18,26 @@ from importlib import metadata as _metadata
 from proforum import errors
 from proforum.bootstrap import open
 from proforum.domain.common import Secret
-from proforum.domain.community import JOB_FUNCTIONS, Role
-from proforum.domain.lottery import Verification
+from proforum.domain.community import JOB_FUNCTIONS, Community, Membership, Role
+from proforum.domain.content import AuthorCard, Comment, FeedEntry, FeedPage, PolicyViolation, Post
+from proforum.domain.identity import Member, Nickname, RealName
+from proforum.domain.lottery import Commitment, Draw, Verification
 from proforum.domain.lottery import verify_record as verify_draw
-from proforum.domain.meetup import ApplicationState, MeetupFormat, MeetupState
+from proforum.domain.meetup import (
+    Application,
+    ApplicationState,
+    MeetingRef,
+    Meetup,
+    MeetupFormat,
+    MeetupState,
+)
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
 from proforum.plugins import get_plugin_manager, hookimpl
 from proforum.ports.clock import ManualClock, RandomIds, SeededIds, SystemClock
+from proforum.services.attendance import AttendanceReport
+from proforum.services.base import DeliveryReport
 from proforum.services.forum import Forum
+from proforum.services.inbox import InboxEntry
 
 try:
     # Written once, in pyproject.toml; read back from the installed distribution.
@@ -34,12 +47,35 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that was n
 
 __all__ = [
     "JOB_FUNCTIONS",
+    "Application",
     "ApplicationState",
+    "AttendanceReport",
+    "AuthorCard",
+    "Comment",
+    "Commitment",
+    "Community",
+    "DeliveryReport",
+    "DeliveryStatus",
+    "Draw",
+    "FeedEntry",
+    "FeedPage",
     "Forum",
+    "InboxEntry",
+    "InboxItem",
     "ManualClock",
+    "MeetingRef",
+    "Meetup",
     "MeetupFormat",
     "MeetupState",
+    "Member",
+    "Membership",
+    "Message",
+    "Nickname",
+    "PolicyViolation",
+    "Post",
     "RandomIds",
+    "RealName",
+    "RetryPolicy",
     "Role",
     "Secret",
     "SeededIds",

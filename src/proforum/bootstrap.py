@@ -78,6 +78,10 @@ def open(
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
+    if not isinstance(url, str):
+        raise InvalidInput(url)
+    if deliver not in ("immediate", "manual"):
+        raise InvalidInput(deliver)
     pm = plugin_manager or get_plugin_manager()
     if isinstance(max_delivery_attempts, bool) or not (
         isinstance(max_delivery_attempts, int) and max_delivery_attempts >= 1

@@ -19,7 +19,7 @@ import attrs
 from proforum.domain.common import MeetupId, MemberId
 from proforum.domain.community import Role
 from proforum.domain.meetup import ApplicationState, MeetupFormat
-from proforum.domain.survey import SurveyResult
+from proforum.domain.survey import BandResult, Breakdown, Question, SurveyResult
 from proforum.errors import ContentRejected, LinkNotGranted, ProforumError
 from proforum.i18n import format_time
 from proforum.ports.clock import ManualClock
@@ -88,6 +88,11 @@ _COMPANIES = (
 # Ratings the attendees give, chosen so the story's "about 4 of 5" comes out honestly
 # from individual answers rather than from a number written into the code.
 _RATING_PATTERN = (5, 4, 4, 3, 4, 5, 4, 4, 3, 4)
+# Whether they would join an offline follow-up: most would, so the story's step 8 follows.
+_OFFLINE_PATTERN = (True, True, False, True, True, True, True, False, True, True)
+#: The questions of the story's survey.
+SATISFACTION = "satisfaction"
+OFFLINE = "offline_follow_up"
 
 
 def _pick(seed: str, label: str, n: int) -> int:
@@ -304,16 +309,56 @@ def run_story(
         host.id,
         meetup.id,
         title="모임 만족도 익명 설문",
-        question_ko="오늘 모임은 얼마나 만족스러우셨나요?",
-        question_en="How satisfied were you with today's meetup?",
+        questions=[
+            Question.rating(
+                SATISFACTION,
+                "오늘 모임은 얼마나 만족스러우셨나요?",
+                "How satisfied were you with today's meetup?",
+            ),
+            Question.yes_no(
+                OFFLINE,
+                "오프라인 후속 모임에 참여하시겠어요?",
+                "Would you join an offline follow-up meetup?",
+            ),
+        ],
         closes_at=starts + timedelta(days=3),
+        breakdown=Breakdown.EXPERIENCE,
     )
+    say("survey_opened", invited=len(report.attended), questions=len(survey.questions))
+    early = len(report.attended) * 2 // 3
     for n, member_id in enumerate(report.attended):
+        if n == early:
+            # The next morning: a reminder to those who have not answered, by count only.
+            clock.set(starts + timedelta(days=1))
+            say("survey_reminder", sent=forum.send_survey_reminders(host.id, survey.id))
         clock.advance(timedelta(minutes=3))
-        forum.answer_survey(member_id, survey.id, _RATING_PATTERN[n % len(_RATING_PATTERN)])
+        forum.answer_survey(
+            member_id,
+            survey.id,
+            {
+                SATISFACTION: _RATING_PATTERN[n % len(_RATING_PATTERN)],
+                OFFLINE: _OFFLINE_PATTERN[n % len(_OFFLINE_PATTERN)],
+            },
+        )
     clock.set(starts + timedelta(days=3, hours=1))
     result = forum.close_survey(host.id, survey.id)
-    say("survey", responses=result.responses, mean=result.mean, distribution=result.distribution)
+    satisfaction, offline_answers = result.question(SATISFACTION), result.question(OFFLINE)
+    interval = satisfaction.confidence_interval
+    say(
+        "survey",
+        responses=result.responses,
+        rate=None if result.response_rate is None else round(result.response_rate * 100),
+        mean=satisfaction.mean,
+        low=None if interval is None else f"{interval[0]:.2f}",
+        high=None if interval is None else f"{interval[1]:.2f}",
+        distribution=satisfaction.distribution,
+    )
+    say(
+        "survey_offline",
+        yes=None if offline_answers.choices is None else offline_answers.choices["yes"],
+        no=None if offline_answers.choices is None else offline_answers.choices["no"],
+    )
+    say("survey_bands", bands=result.bands, k=result.min_responses)
 
     # -- 8. follow-up --------------------------------------------------------
     offline = datetime(2027, 1, 14, 19, 30, tzinfo=SEOUL)
@@ -413,9 +458,25 @@ NARRATION: dict[str, dict[str, str]] = {
         "ko": "6. 오후 7시 모임 진행, 예정보다 늦게 종료: 참석 {attended}명, 노쇼 {no_shows}명 (참석률 {rate}%)",
         "en": "6. The 7 PM meetup ran past its planned end: {attended} attended, {no_shows} no-shows ({rate}% turnout)",
     },
+    "survey_opened": {
+        "ko": "7. 익명 설문 발송: 참석자 {invited}명에게 질문 {questions}개 (만족도 1-5점, 오프라인 후속 모임 참여 의향)",
+        "en": "7. Anonymous survey sent to the {invited} attendees: {questions} questions (satisfaction from 1 to 5, joining an offline follow-up)",
+    },
+    "survey_reminder": {
+        "ko": "   다음 날 설문 리마인더: 아직 답하지 않은 {sent}명에게 발송 (사회자는 인원수만 알 수 있음)",
+        "en": "   Next day, a survey reminder to the {sent} who have not answered (the host learns only the number)",
+    },
     "survey": {
-        "ko": "7. 익명 설문: 응답 {responses}건, 평균 {mean} / 5점 (분포 {distribution})",
-        "en": "7. Anonymous survey: {responses} responses, average {mean} of 5 (distribution {distribution})",
+        "ko": "   설문 결과: 응답 {responses}건 (응답률 {rate}%), 만족도 평균 {mean} / 5점 (95% 신뢰구간 {low}–{high}, 분포 {distribution})",
+        "en": "   Survey result: {responses} responses ({rate}% response rate), satisfaction {mean} of 5 (95% CI {low}–{high}, distribution {distribution})",
+    },
+    "survey_offline": {
+        "ko": "   오프라인 후속 모임에 참여하겠다: 예 {yes}명, 아니오 {no}명",
+        "en": "   Would join an offline follow-up: yes {yes}, no {no}",
+    },
+    "survey_bands": {
+        "ko": "   경력별 만족도: {bands_text}",
+        "en": "   Satisfaction by experience: {bands_text}",
     },
     "follow_up": {
         "ko": "8. 오프라인 후속 모임 제안: 「{title}」, {starts_local}, {venue}",
@@ -446,9 +507,34 @@ def narrate_text(step: Step, lang: str) -> str:
             if params["valid"]
             else ("불일치" if lang == "ko" else "INVALID")
         )
-    if params.get("mean") is None and "mean" in params:
-        params["mean"] = "-"
+    for name in ("mean", "low", "high", "rate", "yes", "no"):
+        if name in params and params[name] is None:
+            params[name] = "-"
+    if "bands" in params:
+        params["bands_text"] = _bands_text(params["bands"], params["k"], lang)
     return NARRATION[step.key]["ko" if lang == "ko" else "en"].format(**params)
+
+
+def _bands_text(bands: Sequence[BandResult], k: int, lang: str) -> str:
+    """One experience band after another: its mean, or why it is hidden."""
+    parts = []
+    for band in bands:
+        label = band.band.label_ko if lang == "ko" else band.band.label_en
+        first = band.questions[0]
+        if first.mean is not None:
+            people = f"{band.respondents}명" if lang == "ko" else f"{band.respondents} people"
+            parts.append(f"{label} {first.mean} ({people})")
+        elif first.hidden is not None:
+            parts.append(f"{label} ({first.hidden.message('ko' if lang == 'ko' else 'en', k)})")
+    return "; ".join(parts)
+
+
+def _offline_yes(result: SurveyResult) -> str:
+    """How many of those who answered would join the offline follow-up, as ``14/18``."""
+    offline = result.question(OFFLINE)
+    if offline.choices is None or offline.answered is None:
+        return "-"
+    return f"{offline.choices['yes']}/{offline.answered}"
 
 
 def summary_rows(result: StoryResult) -> Sequence[tuple[str, str]]:
@@ -462,5 +548,6 @@ def summary_rows(result: StoryResult) -> Sequence[tuple[str, str]]:
         ("attended", str(len(result.attendance.attended))),
         ("no_shows", str(len(result.attendance.no_shows))),
         ("survey_mean", "-" if result.survey.mean is None else f"{result.survey.mean:.2f}"),
+        ("survey_offline_yes", _offline_yes(result.survey)),
         ("draw_valid", "yes" if result.draw_valid else "no"),
     )

@@ -31,6 +31,7 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "survey": ("설문", "survey"),
     "message": ("알림", "message"),
     "response": ("설문 응답", "survey response"),
+    "answer": ("설문 답변", "survey answer"),
     "participation": ("설문 참여 기록", "survey participation"),
     "inbox item": ("받은 알림", "inbox item"),
 }
@@ -169,11 +170,67 @@ class InvalidMeetingLink(InvalidInput):
 
 
 class InvalidRating(InvalidInput):
-    """A survey rating is outside the question's scale."""
+    """A survey rating or NPS answer is not a whole number on the question's scale."""
 
     code = "input.rating"
     template_ko = "평점은 {min}점에서 {max}점 사이의 정수여야 합니다."
     template_en = "A rating must be a whole number from {min} to {max}."
+
+
+class InvalidAnswer(InvalidInput):
+    """A survey answer has the wrong shape for its question (text for yes/no, a repeated choice…)."""
+
+    code = "input.answer"
+    template_ko = "질문 '{question}'의 답이 올바르지 않습니다: {rule_ko}"
+    template_en = "The answer to question '{question}' is not valid: {rule_en}"
+
+
+class MissingAnswer(InvalidInput):
+    """A required survey question was left unanswered."""
+
+    code = "input.answer_missing"
+    template_ko = "필수 질문 '{question}'에 답해 주세요."
+    template_en = "Question '{question}' is required; please answer it."
+
+
+class UnknownQuestion(InvalidInput):
+    """An answer names a question the survey does not have."""
+
+    code = "input.unknown_question"
+    template_ko = "설문에 없는 질문에 답했습니다."
+    template_en = "The answers name a question this survey does not have."
+
+
+class UnknownChoice(InvalidInput):
+    """A choice answer names a choice the question does not have."""
+
+    code = "input.unknown_choice"
+    template_ko = "질문 '{question}'에 없는 선택지입니다."
+    template_en = "That is not one of the choices of question '{question}'."
+
+
+class InvalidQuestion(InvalidInput):
+    """A survey question is malformed: its id, scale, choices or the list of questions."""
+
+    code = "input.question"
+    template_ko = "설문 질문이 올바르지 않습니다: {rule_ko}"
+    template_en = "A survey question is not valid: {rule_en}"
+
+
+class InvalidSurvey(InvalidInput):
+    """A survey's subject, audience or breakdown do not fit together."""
+
+    code = "input.survey"
+    template_ko = "설문 설정이 올바르지 않습니다: {rule_ko}"
+    template_en = "The survey settings are not valid: {rule_en}"
+
+
+class InvalidThreshold(InvalidInput):
+    """A survey's minimum group size is not a whole number, or is below the allowed minimum."""
+
+    code = "input.threshold"
+    template_ko = "'{field}' 공개 기준 인원은 {min}명 이상의 정수여야 합니다."
+    template_en = "'{field}' must be a whole number of at least {min} people."
 
 
 class InvalidSeed(InvalidInput):
@@ -404,6 +461,30 @@ class SurveyNotOpen(InvalidState):
     template_en = "This survey is not open for answers now."
 
 
+class SurveyNotYetOpen(SurveyNotOpen):
+    """A survey was answered (or its reminders sent) before it opened."""
+
+    code = "state.survey_not_yet_open"
+    template_ko = "아직 설문이 시작되지 않았습니다."
+    template_en = "This survey has not opened yet."
+
+
+class SurveyAlreadyClosed(SurveyNotOpen):
+    """A survey was answered (or its reminders sent) after it closed."""
+
+    code = "state.survey_closed"
+    template_ko = "설문이 이미 마감되었습니다."
+    template_en = "This survey has already closed."
+
+
+class ThresholdsFrozen(InvalidState):
+    """A survey's minimum group sizes were to change after its first response."""
+
+    code = "state.thresholds_frozen"
+    template_ko = "응답이 들어온 뒤에는 설문의 공개 기준 인원을 바꿀 수 없습니다."
+    template_en = "A survey's minimum group sizes cannot change once it has responses."
+
+
 class MeetingNotReady(InvalidState):
     """The meetup has no meeting link yet."""
 
@@ -534,6 +615,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DuplicateAdapter",
     "IllegalTransition",
+    "InvalidAnswer",
     "InvalidCapacity",
     "InvalidDocument",
     "InvalidIdentifier",
@@ -541,17 +623,21 @@ __all__ = [
     "InvalidMeetingLink",
     "InvalidNickname",
     "InvalidProfile",
+    "InvalidQuestion",
     "InvalidRating",
     "InvalidRealName",
     "InvalidSchedule",
     "InvalidSeed",
     "InvalidState",
+    "InvalidSurvey",
     "InvalidText",
+    "InvalidThreshold",
     "InvalidTimeZone",
     "Lang",
     "LastOperator",
     "LinkNotGranted",
     "MeetingNotReady",
+    "MissingAnswer",
     "NicknameLocked",
     "NicknameTaken",
     "NoApplicants",
@@ -566,9 +652,14 @@ __all__ = [
     "SchemaOutdated",
     "SchemaTooNew",
     "StorageError",
+    "SurveyAlreadyClosed",
     "SurveyNotOpen",
+    "SurveyNotYetOpen",
+    "ThresholdsFrozen",
     "TooEarly",
     "TooLate",
     "TransientConflict",
     "UnknownAdapter",
+    "UnknownChoice",
+    "UnknownQuestion",
 ]

@@ -107,13 +107,23 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
     },
     MessageKind.SURVEY_INVITATION: {
         "ko": (
-            "[익명 설문] {survey_title}",
-            "참석해 주셔서 감사합니다. 익명 설문에 답해 주세요. 응답은 누가 했는지와 연결되지 않습니다.",
+            "[{survey_kind} 설문] {survey_title}",
+            "{survey_thanks}설문에 답해 주세요. {survey_privacy}\n마감: {closes}",
         ),
         "en": (
-            "[Anonymous survey] {survey_title}",
-            "Thank you for coming. Please answer the anonymous survey; answers are not "
-            "linked to who gave them.",
+            "[{survey_kind} survey] {survey_title}",
+            "{survey_thanks}Please answer the survey. {survey_privacy}\nCloses: {closes}",
+        ),
+    },
+    MessageKind.SURVEY_REMINDER: {
+        "ko": (
+            "[설문 리마인더] {survey_title}",
+            "아직 답하지 않으셨다면 마감 전에 설문에 답해 주세요. {survey_privacy}\n마감: {closes}",
+        ),
+        "en": (
+            "[Survey reminder] {survey_title}",
+            "If you have not answered yet, please answer the survey before it closes. "
+            "{survey_privacy}\nCloses: {closes}",
         ),
     },
     MessageKind.FOLLOW_UP_PROPOSED: {
@@ -153,6 +163,31 @@ class _Params(dict[str, str]):
         return "-"
 
 
+def _survey_texts(params: Mapping[str, str], lang: Lang) -> dict[str, str]:
+    """How a survey message tells its kind (``anonymous``) and thanks attendees (``audience``)."""
+    anonymous = params.get("anonymous") == "yes"
+    meetup = params.get("audience") == "attendees"
+    if lang == "ko":
+        return {
+            "survey_kind": "익명" if anonymous else "기명",
+            "survey_thanks": "참석해 주셔서 감사합니다. " if meetup else "",
+            "survey_privacy": (
+                "익명 설문입니다: 응답은 누가 했는지와 연결되지 않습니다."
+                if anonymous
+                else "기명 설문입니다: 응답과 함께 누가 답했는지 기록됩니다."
+            ),
+        }
+    return {
+        "survey_kind": "Anonymous" if anonymous else "Identified",
+        "survey_thanks": "Thank you for coming. " if meetup else "",
+        "survey_privacy": (
+            "It is anonymous: answers are not linked to who gave them."
+            if anonymous
+            else "It is identified: who answered is recorded with the answers."
+        ),
+    }
+
+
 def render(message: Message, lang: Lang, time_zone: str) -> RenderedMessage:
     """Render ``message`` in ``lang``, showing times in ``time_zone``."""
     params = _Params(message.params)
@@ -160,6 +195,8 @@ def render(message: Message, lang: Lang, time_zone: str) -> RenderedMessage:
         raw = message.params.get(f"{name}_at")
         if raw:
             params[name] = format_time(datetime.fromisoformat(raw), time_zone, lang)
+    if message.kind in (MessageKind.SURVEY_INVITATION, MessageKind.SURVEY_REMINDER):
+        params.update(_survey_texts(message.params, lang))
     subject, body = TEMPLATES[message.kind][lang]
     return RenderedMessage(
         lang=lang, subject=subject.format_map(params), body=body.format_map(params)

@@ -14,6 +14,7 @@ from typing import Any, Final
 import cattrs
 from cattrs.preconf.json import make_converter as _json_converter
 
+from proforum import export_versions
 from proforum.domain.common import Secret
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
@@ -27,7 +28,7 @@ from proforum.errors import Conflict, InvalidDocument
 from proforum.ports.storage import Storage, UnitOfWork
 
 EXPORT_FORMAT: Final = "proforum-export"
-EXPORT_VERSION: Final = 1
+EXPORT_VERSION: Final = export_versions.CURRENT
 
 #: Table name in the export document → (entity type, how to list, how to add).
 _TABLES: Final[
@@ -127,16 +128,21 @@ def export_storage(storage: Storage) -> dict[str, Any]:
 def import_storage(storage: Storage, document: Any) -> None:
     """Load a document from :func:`export_storage` into an empty ``storage``, atomically.
 
+    Documents of an earlier version are read too (see
+    :mod:`proforum.export_versions`).
+
     :raises InvalidDocument: wrong format or version, malformed rows, or the
         storage already holds data.  Nothing is written in that case.
     """
     if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
         raise InvalidDocument(None, reason="not a proforum export")
-    if document.get("version") != EXPORT_VERSION:
-        raise InvalidDocument(None, reason=f"unsupported version {document.get('version')!r}")
+    version = document.get("version")
+    if type(version) is not int or version not in export_versions.READABLE:
+        raise InvalidDocument(None, reason=f"unsupported version {version!r}")
     tables = document.get("tables")
     if not isinstance(tables, Mapping) or set(tables) != set(_TABLES):
         raise InvalidDocument(None, reason="unknown or missing tables")
+    tables = export_versions.upgrade(version, tables)
     with storage.unit_of_work() as uow:
         if any(lister(uow) for _, lister, _ in _TABLES.values()):
             raise InvalidDocument(None, reason="the target forum is not empty")
@@ -160,7 +166,8 @@ def import_storage(storage: Storage, document: Any) -> None:
                     TypeError,
                     KeyError,
                 ) as exc:
+                    # Not chained: the cause's text may quote the row's values.
                     raise InvalidDocument(
                         None, reason=f"bad row in {name}: {type(exc).__name__}"
-                    ) from exc
+                    ) from None
         uow.commit()

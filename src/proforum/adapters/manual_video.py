@@ -7,7 +7,6 @@ every selected participant gets the same link.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,9 +54,9 @@ class ManualVideoProvider:
         :raises InvalidMeetingLink: the option is missing or not an https URL.
         """
         link = check_meeting_link(request.options.get("join_url"))
-        # A stable, non-reversible id lets logs and exports refer to the meeting
-        # without showing the link itself.
-        meeting_id = "manual-" + hashlib.sha256(link.encode()).hexdigest()[:16]
+        # Named after the meetup, never derived from the link: a hash of a short
+        # Zoom link could be reversed by trying every meeting number.
+        meeting_id = f"manual-{request.meetup_id}"
         return MeetingRef(provider=self.name, meeting_id=meeting_id, join_url=Secret(link))
 
     def join_link(self, meeting: MeetingRef, member_id: MemberId) -> Secret:

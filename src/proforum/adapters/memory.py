@@ -32,7 +32,7 @@ from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message
-from proforum.domain.survey import Participation, Response, Survey
+from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
 from proforum.errors import NicknameTaken, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
@@ -89,13 +89,17 @@ class _Tables:
         self.commitments: Table[MeetupId, Commitment] = Table("commitment", lambda c: c.meetup_id)
         self.draws: Table[MeetupId, Draw] = Table("draw", lambda d: d.meetup_id)
         self.surveys: Table[SurveyId, Survey] = Table(
-            "survey", lambda s: s.id, groups={"meetup": lambda s: s.meetup_id}
+            "survey",
+            lambda s: s.id,
+            groups={"meetup": lambda s: s.meetup_id, "community": lambda s: s.community_id},
         )
         self.responses: Table[ResponseId, Response] = Table(
             "response", lambda r: r.id, groups={"survey": lambda r: r.survey_id}
         )
         self.participations: Table[tuple[SurveyId, MemberId], Participation] = Table(
-            "participation", lambda p: (p.survey_id, p.member_id)
+            "participation",
+            lambda p: (p.survey_id, p.member_id),
+            groups={"survey": lambda p: p.survey_id},
         )
         self.messages: Table[MessageId, Message] = Table(
             "message", lambda m: m.id, groups={"status": lambda m: m.status}
@@ -293,6 +297,10 @@ class _SurveyRepo:
     def get(self, survey_id: SurveyId) -> Survey | None:
         return self._t.get(survey_id)
 
+    def get_for_update(self, survey_id: SurveyId) -> Survey | None:
+        """A plain read: the unit of work holds the storage's lock, nobody else can write."""
+        return self._t.get(survey_id)
+
     def add(self, survey: Survey) -> None:
         self._t.insert(survey)
 
@@ -301,6 +309,9 @@ class _SurveyRepo:
 
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Survey]:
         return sorted(self._t.group("meetup", meetup_id), key=lambda s: (s.created_at, s.id))
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Survey]:
+        return sorted(self._t.group("community", community_id), key=lambda s: (s.created_at, s.id))
 
     def all(self) -> Sequence[Survey]:
         return sorted(self._t.values(), key=lambda s: (s.created_at, s.id))
@@ -317,6 +328,17 @@ class _ResponseRepo:
         # Sorted by the random id: insertion order would reveal who answered when.
         return sorted(self._t.group("survey", survey_id), key=lambda r: r.id)
 
+    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+        return ResponseStatistics.of(survey_id, self.for_survey(survey_id))
+
+    def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
+        return sorted(
+            a.text
+            for r in self._t.group("survey", survey_id)
+            for a in r.answers
+            if a.question_id == question_id and a.text is not None
+        )
+
     def all(self) -> Sequence[Response]:
         return sorted(self._t.values(), key=lambda r: r.id)
 
@@ -330,6 +352,9 @@ class _ParticipationRepo:
 
     def add(self, participation: Participation) -> None:
         self._t.insert(participation)
+
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Participation]:
+        return sorted(self._t.group("survey", survey_id), key=lambda p: p.member_id)
 
     def all(self) -> Sequence[Participation]:
         return sorted(self._t.values(), key=lambda p: (p.survey_id, p.member_id))

@@ -36,6 +36,7 @@ _ROW_LABELS = {
         "attended": "참석",
         "no_shows": "노쇼",
         "survey_mean": "설문 평균",
+        "survey_offline_yes": "오프라인 참여 의향",
         "draw_valid": "추첨 검증",
     },
     "en": {
@@ -47,6 +48,7 @@ _ROW_LABELS = {
         "attended": "attended",
         "no_shows": "no-shows",
         "survey_mean": "survey average",
+        "survey_offline_yes": "would join offline",
         "draw_valid": "draw valid",
     },
 }

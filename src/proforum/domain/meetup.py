@@ -241,7 +241,10 @@ _APPLICATION_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = 
     ApplicationState.APPLIED: frozenset(
         {ApplicationState.SELECTED, ApplicationState.WAITLISTED, ApplicationState.WITHDRAWN}
     ),
-    ApplicationState.WAITLISTED: frozenset({ApplicationState.SELECTED, ApplicationState.WITHDRAWN}),
+    # Declining from the waitlist means "do not offer me a seat any more".
+    ApplicationState.WAITLISTED: frozenset(
+        {ApplicationState.SELECTED, ApplicationState.WITHDRAWN, ApplicationState.DECLINED}
+    ),
     ApplicationState.SELECTED: frozenset(
         {
             ApplicationState.CONFIRMED,

@@ -24,6 +24,7 @@ class MessageKind(enum.StrEnum):
     MEETING_LINK = "meeting_link"
     REMINDER = "reminder"
     SURVEY_INVITATION = "survey_invitation"
+    SURVEY_REMINDER = "survey_reminder"
     FOLLOW_UP_PROPOSED = "follow_up_proposed"
     MEETUP_CANCELLED = "meetup_cancelled"
 

@@ -33,7 +33,7 @@ from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
-from proforum.domain.survey import Participation, Response, Survey
+from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
 
 
 class MemberRepository(Protocol):
@@ -215,6 +215,16 @@ class SurveyRepository(Protocol):
     def get(self, survey_id: SurveyId) -> Survey | None:
         """Return the survey or ``None``."""
 
+    def get_for_update(self, survey_id: SurveyId) -> Survey | None:
+        """Return the survey (or ``None``) like :meth:`get`, locked until this unit of work ends.
+
+        Answering, closing and changing the thresholds of a survey read it
+        this way first, so they take turns: no answer slips in after the
+        survey closed or after its thresholds changed, and no threshold
+        changes after an answer.  Serialised backends may simply read, as
+        with :meth:`MeetupRepository.get_for_update`.
+        """
+
     def add(self, survey: Survey) -> None:
         """Insert a new survey."""
 
@@ -222,24 +232,42 @@ class SurveyRepository(Protocol):
         """Replace an existing survey."""
 
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Survey]:
-        """Surveys about a meetup."""
+        """Surveys about a meetup, by creation time then id."""
+
+    def for_community(self, community_id: CommunityId) -> Sequence[Survey]:
+        """Surveys of a community, about its meetups or itself, by creation time then id."""
 
     def all(self) -> Sequence[Survey]:
         """Every survey."""
 
 
 class ResponseRepository(Protocol):
-    """Anonymous survey responses.
+    """Anonymous survey responses, each with its answers.
 
     Listing order must not reveal the order of submission: backends return
     responses sorted by their random id.
     """
 
     def add(self, response: Response) -> None:
-        """Insert a response."""
+        """Insert a response with its answers."""
 
     def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
         """Responses to a survey, sorted by id."""
+
+    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+        """Integer aggregates of a survey's answers, per question and experience band.
+
+        Responses per band; per (question, band): how many responses answered,
+        COUNT, SUM and SUM of squares of the numeric answers, how many gave
+        each value and picked each choice, how many wrote text.  A database
+        computes them with ``GROUP BY`` without sending any answer over;
+        every backend must give exactly what
+        :meth:`~proforum.domain.survey_result.ResponseStatistics.of` gives for
+        :meth:`for_survey`.
+        """
+
+    def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
+        """The free-text answers to one question, sorted by text (never by arrival)."""
 
     def all(self) -> Sequence[Response]:
         """Every response, sorted by id."""
@@ -254,8 +282,11 @@ class ParticipationRepository(Protocol):
     def add(self, participation: Participation) -> None:
         """Record an answer."""
 
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Participation]:
+        """Who answered a survey, by member id."""
+
     def all(self) -> Sequence[Participation]:
-        """Every participation, sorted."""
+        """Every participation, by survey id then member id."""
 
 
 class MessageRepository(Protocol):

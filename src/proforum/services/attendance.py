@@ -160,25 +160,34 @@ class AttendanceUseCases(ForumBase):
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            _, confirmed = self._answer_seat(tx, meetup_id, actor, ApplicationState.CONFIRMED)
+            _, _, confirmed = self._answer_seat(tx, meetup_id, actor, ApplicationState.CONFIRMED)
         return confirmed
 
     @retry_transient
     def decline(self, actor: MemberId, meetup_id: MeetupId) -> Application:
-        """Give up a seat; the first person on the waitlist is offered it at once.
+        """Give up a seat, or leave the waitlist.
+
+        A freed seat goes at once to the first person still on the waitlist.
 
         :raises IllegalTransition: the actor holds no seat, or the meetup was cancelled.
         :raises TooLate: the meetup has started.
         """
         with self._transaction() as tx:
-            meetup, declined = self._answer_seat(tx, meetup_id, actor, ApplicationState.DECLINED)
-            self._promote_next(tx, meetup)
+            meetup, before, declined = self._answer_seat(
+                tx, meetup_id, actor, ApplicationState.DECLINED
+            )
+            if before.holds_seat:
+                self._promote_next(tx, meetup)
         return declined
 
     def _answer_seat(
         self, tx: Tx, meetup_id: MeetupId, actor: MemberId, target: ApplicationState
-    ) -> tuple[Meetup, Application]:
-        """Move the actor's application to ``target`` between the draw and the start."""
+    ) -> tuple[Meetup, Application, Application]:
+        """Move the actor's application to ``target`` between the draw and the start.
+
+        Returns the meetup and the application before and after, all read after
+        the meetup was locked: a state read earlier could already be stale.
+        """
         # Locked first: seat changes take turns, so each decline promotes the one
         # person then first on the waitlist, and nobody twice.
         meetup = tx.meetup(meetup_id, for_update=True)
@@ -188,7 +197,7 @@ class AttendanceUseCases(ForumBase):
         self._require_drawn(meetup, target.value)
         moved = application.move_to(target, tx.now)
         tx.uow.applications.update(moved)
-        return meetup, moved
+        return meetup, application, moved
 
     @staticmethod
     def _require_drawn(meetup: Meetup, target: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import pluggy
 
-from proforum.domain.common import CommunityId, MeetupId, MemberId, MessageId, SurveyId
+from proforum.domain.common import CommunityId, MeetupId, MemberId, MessageId, SurveyId, check_id
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.events import (
     ApplicationMade,
@@ -69,6 +69,7 @@ class Tx:
 
     def member(self, member_id: MemberId) -> Member:
         """Return the member or raise :class:`NotFound`."""
+        check_id("member_id", member_id)
         found = self.uow.members.get(member_id)
         if found is None:
             raise NotFound(member_id, entity="member")
@@ -76,6 +77,7 @@ class Tx:
 
     def community(self, community_id: CommunityId) -> Community:
         """Return the community or raise :class:`NotFound`."""
+        check_id("community_id", community_id)
         found = self.uow.communities.get(community_id)
         if found is None:
             raise NotFound(community_id, entity="community")
@@ -90,6 +92,7 @@ class Tx:
             draw passes it, as its *first* read, so that such use cases take
             turns on the meetup and always lock in the same order.
         """
+        check_id("meetup_id", meetup_id)
         if for_update:
             found = self.uow.meetups.get_for_update(meetup_id)
         else:
@@ -98,9 +101,18 @@ class Tx:
             raise NotFound(meetup_id, entity="meetup")
         return found
 
-    def survey(self, survey_id: SurveyId) -> Survey:
-        """Return the survey or raise :class:`NotFound`."""
-        found = self.uow.surveys.get(survey_id)
+    def survey(self, survey_id: SurveyId, *, for_update: bool = False) -> Survey:
+        """Return the survey or raise :class:`NotFound`.
+
+        :param for_update: lock the survey until the transaction ends
+            (:meth:`~proforum.ports.storage.SurveyRepository.get_for_update`),
+            as answering, closing and changing thresholds do.
+        """
+        check_id("survey_id", survey_id)
+        if for_update:
+            found = self.uow.surveys.get_for_update(survey_id)
+        else:
+            found = self.uow.surveys.get(survey_id)
         if found is None:
             raise NotFound(survey_id, entity="survey")
         return found
@@ -133,7 +145,10 @@ class Tx:
     def require_organiser(self, meetup: Meetup, actor: MemberId) -> None:
         """Allow the meetup's host and the community's operators; refuse everyone else."""
         membership = self.membership(meetup.community_id, actor)
-        if actor != meetup.host_id and membership.role is not Role.OPERATOR:
+        # Being named host is not enough: a host later demoted to a plain member
+        # no longer organises anything.
+        hosting = actor == meetup.host_id and membership.may_organise()
+        if not hosting and membership.role is not Role.OPERATOR:
             raise RoleRequired(actor, roles_ko="사회자, 운영자", roles_en="host, operator")
 
 

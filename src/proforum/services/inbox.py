@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from proforum.domain.common import MemberId, MessageId
+from proforum.domain.common import MemberId, MessageId, check_id
 from proforum.domain.notification import InboxItem, Message
 from proforum.errors import InvalidInput, NotFound, NotOwner
 from proforum.i18n import render
@@ -58,7 +58,7 @@ class InboxUseCases(ForumBase):
         """
         with self._transaction() as tx:
             tx.member(actor)
-            item = tx.uow.inbox.get(message_id)
+            item = tx.uow.inbox.get(MessageId(check_id("message_id", message_id)))
             if item is None:
                 raise NotFound(message_id, entity="message")
             if item.recipient_id != actor:

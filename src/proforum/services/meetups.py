@@ -26,6 +26,7 @@ from proforum.errors import (
     IllegalTransition,
     InvalidSchedule,
     NotFound,
+    PermissionDenied,
 )
 from proforum.services.base import ForumBase, Tx
 from proforum.services.retry import retry_transient
@@ -139,17 +140,22 @@ class MeetupUseCases(ForumBase):
         return opened
 
     def meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
-        """Return a meetup; members of its community only."""
+        """Return a meetup; members of its community only.
+
+        Only the host and operators see where the meeting is (``meeting``);
+        everyone else gets ``meeting=None`` and asks :meth:`meeting_link`, which
+        checks that they hold a seat.
+        """
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id)
             tx.membership(meetup.community_id, actor)
-            return meetup
+            return _as_seen_by(tx, meetup, actor)
 
     def meetups(self, actor: MemberId, community_id: CommunityId) -> Sequence[Meetup]:
-        """List a community's meetups by start time; members only."""
+        """List a community's meetups by start time; members only (meetings as in :meth:`meetup`)."""
         with self._transaction() as tx:
             tx.membership(community_id, actor)
-            return tx.uow.meetups.for_community(community_id)
+            return [_as_seen_by(tx, m, actor) for m in tx.uow.meetups.for_community(community_id)]
 
     @retry_transient
     def apply(self, actor: MemberId, meetup_id: MeetupId) -> Application:
@@ -313,3 +319,14 @@ class MeetupUseCases(ForumBase):
                         **meetup_params(follow_up),
                     )
         return follow_up
+
+
+def _as_seen_by(tx: Tx, meetup: Meetup, actor: MemberId) -> Meetup:
+    """``meetup`` without its meeting (and so its link) unless ``actor`` organises it."""
+    if meetup.meeting is None:
+        return meetup
+    try:
+        tx.require_organiser(meetup, actor)
+    except PermissionDenied:
+        return attrs.evolve(meetup, meeting=None)
+    return meetup

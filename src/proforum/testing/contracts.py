@@ -23,6 +23,7 @@ Capability flags are class attributes a backend may switch off, e.g.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -49,7 +50,20 @@ from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
-from proforum.domain.survey import Participation, RatingQuestion, Response, Survey, SurveyState
+from proforum.domain.survey import (
+    Answer,
+    AnswerAggregate,
+    Audience,
+    Breakdown,
+    Choice,
+    ExperienceBand,
+    Participation,
+    Question,
+    Response,
+    ResponseStatistics,
+    Survey,
+    SurveyState,
+)
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound
 from proforum.ports.storage import Storage
 
@@ -137,18 +151,85 @@ def sample_message(n: int, *, minute: int = 0, recipient: int = 1) -> Message:
     )
 
 
-def sample_survey(n: int = 1, meetup: int = 1) -> Survey:
-    """An open anonymous survey about meetup ``meetup``."""
+def sample_questions() -> tuple[Question, ...]:
+    """One question of every kind, the first a required 1-5 rating."""
+    topics = [
+        Choice("ads", "광고", "Ads"),
+        Choice("seo", "검색", "Search"),
+        Choice("crm", "CRM", "CRM"),
+    ]
+    return (
+        Question.rating("q1", "만족하셨나요?", "Were you satisfied?"),
+        Question.nps("nps", "추천하시겠어요?", "Would you recommend it?", required=False),
+        Question.single_choice(
+            "best", "가장 좋았던 순서는?", "Best part?", topics[:2], required=False
+        ),
+        Question.multiple_choice("topics", "다룰 주제는?", "Topics?", topics, required=False),
+        Question.yes_no("offline", "오프라인 후속 모임에 참여하시겠어요?", "Join offline?"),
+        Question.text("comment", "한마디", "Anything else?"),
+    )
+
+
+def sample_survey(n: int = 1, meetup: int | None = 1, *, community: int = 1) -> Survey:
+    """An open anonymous survey about meetup ``meetup`` (or, if ``None``, its community)."""
     return Survey(
         id=SurveyId(f"srv_{n:04d}"),
-        meetup_id=MeetupId(f"mtp_{meetup:04d}"),
+        community_id=CommunityId(f"com_{community:04d}"),
+        meetup_id=None if meetup is None else MeetupId(f"mtp_{meetup:04d}"),
         title="모임 만족도 익명 설문",
-        question=RatingQuestion("만족하셨나요?", "Were you satisfied?"),
+        questions=sample_questions(),
         anonymous=True,
+        audience=Audience.ATTENDEES if meetup is not None else Audience.MEMBERS,
         opens_at=T0,
         closes_at=T0 + timedelta(days=3),
-        created_at=T0,
+        created_at=T0 + timedelta(minutes=n),
+        breakdown=Breakdown.EXPERIENCE,
     )
+
+
+def sample_response(
+    response_id: str,
+    survey: int = 1,
+    *,
+    rating: int = 4,
+    band: ExperienceBand | None = None,
+    **answers: object,
+) -> Response:
+    """A response to survey number ``survey`` rating ``rating``, with more ``answers`` if given.
+
+    ``answers`` map question ids of :func:`sample_questions` to stored values:
+    an int for ``nps`` and ``offline`` (1 yes, 0 no), a choice id for ``best``,
+    a list of choice ids for ``topics``, a string for ``comment``.
+    """
+    stored = [Answer("q1", value=rating)]
+    for question_id, value in answers.items():
+        if isinstance(value, list):
+            stored.extend(Answer(question_id, choice=c) for c in value)
+        elif isinstance(value, int):
+            stored.append(Answer(question_id, value=value))
+        elif question_id == "comment":
+            stored.append(Answer(question_id, text=str(value)))
+        else:
+            stored.append(Answer(question_id, choice=str(value)))
+    return Response(ResponseId(response_id), SurveyId(f"srv_{survey:04d}"), tuple(stored), band)
+
+
+class _Picks:
+    """Reproducible choices for contract tests, from SHA-256 of a label and a counter."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._n = 0
+
+    def below(self, n: int) -> int:
+        """A whole number from 0 to ``n - 1``."""
+        self._n += 1
+        digest = hashlib.sha256(f"{self._label}:{self._n}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") % n
+
+    def of(self, items: list[Any]) -> Any:
+        """One of ``items``."""
+        return items[self.below(len(items))]
 
 
 # --------------------------------------------------------------------------- the contract
@@ -484,34 +565,133 @@ class StorageContract:
     # -- surveys -------------------------------------------------------------
 
     def test_survey_responses_and_participation(self, storage: Storage) -> None:
-        """Responses list by random id; participation is unique and apart from responses."""
+        """Surveys round-trip; responses list by random id; participation is unique and apart."""
         survey = sample_survey()
+        about_community = sample_survey(2, None)
         ids = ["rsp_f0", "rsp_0a", "rsp_9c", "rsp_33"]
-        responses = [
-            Response(ResponseId(i), survey.id, r) for i, r in zip(ids, (5, 4, 3, 4), strict=True)
-        ]
-        self._put(storage, survey, *responses)
+        responses = [sample_response(i, rating=r) for i, r in zip(ids, (5, 4, 3, 4), strict=True)]
+        self._put(storage, survey, about_community, *responses)
         self._put(
             storage,
-            Participation(survey.id, MemberId("mem_0001")),
-            Participation(survey.id, MemberId("mem_0002"), ResponseId("rsp_0a")),
+            Participation(survey.id, MemberId("mem_0002")),
+            Participation(survey.id, MemberId("mem_0001"), ResponseId("rsp_0a")),
+            Participation(about_community.id, MemberId("mem_0003")),
         )
         with storage.unit_of_work() as uow:
             assert uow.surveys.get(survey.id) == survey
+            assert uow.surveys.get(about_community.id) == about_community
+            assert uow.surveys.get_for_update(survey.id) == survey
+            assert uow.surveys.get_for_update(SurveyId("srv_9999")) is None
             assert uow.surveys.for_meetup(MeetupId("mtp_0001")) == [survey]
+            assert uow.surveys.for_community(CommunityId("com_0001")) == [survey, about_community]
+            assert uow.surveys.for_community(CommunityId("com_0002")) == []
             # Sorted by the random id, never by when the answer arrived.
             assert [r.id for r in uow.responses.for_survey(survey.id)] == sorted(ids)
+            assert uow.responses.for_survey(about_community.id) == []
             assert uow.participations.exists(survey.id, MemberId("mem_0001"))
             assert not uow.participations.exists(survey.id, MemberId("mem_0003"))
+            assert [p.member_id for p in uow.participations.for_survey(survey.id)] == [
+                "mem_0001",
+                "mem_0002",
+            ]
             assert {p.response_id for p in uow.participations.all()} == {None, "rsp_0a"}
-            uow.surveys.update(attrs.evolve(survey, state=SurveyState.CLOSED))
+            uow.surveys.update(attrs.evolve(survey, state=SurveyState.CLOSED, min_responses=7))
             uow.commit()
         with storage.unit_of_work() as uow:
             got = uow.surveys.get(survey.id)
             assert got is not None
-            assert got.state is SurveyState.CLOSED
+            assert (got.state, got.min_responses) == (SurveyState.CLOSED, 7)
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.participations.add(Participation(survey.id, MemberId("mem_0001")))
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.responses.add(sample_response("rsp_f0", rating=1))
+
+    def test_responses_keep_every_kind_of_answer(self, storage: Storage) -> None:
+        """Numbers, choices, several choices, text and the band all come back as stored."""
+        full = sample_response(
+            "rsp_aa",
+            rating=2,
+            band=ExperienceBand.FROM_6_TO_10,
+            nps=10,
+            best="seo",
+            topics=["seo", "ads", "crm"],
+            offline=1,
+            comment="첫 주 ROAS가 반토막 났던 이야기,\n정말 공감했습니다 😀",
+        )
+        bare = sample_response("rsp_bb", rating=5, offline=0)
+        self._put(storage, sample_survey(), full, bare)
+        with storage.unit_of_work() as uow:
+            assert list(uow.responses.for_survey(SurveyId("srv_0001"))) == [full, bare]
+            assert list(uow.responses.all()) == [full, bare]
+            got = uow.responses.for_survey(SurveyId("srv_0001"))[0]
+            assert [a.choice for a in got.answers if a.question_id == "topics"] == [
+                "ads",
+                "crm",
+                "seo",
+            ]
+
+    def test_statistics_are_the_aggregates_of_the_answers(self, storage: Storage) -> None:
+        """``statistics`` counts, sums and squares the answers per question and band."""
+        junior, senior = ExperienceBand.UP_TO_2, ExperienceBand.FROM_11
+        rows = [
+            sample_response("rsp_01", rating=5, band=junior, nps=10, topics=["ads", "seo"]),
+            sample_response("rsp_02", rating=4, band=junior, nps=6, offline=1, comment="좋아요"),
+            sample_response("rsp_03", rating=4, band=senior, best="ads", offline=0),
+            sample_response("rsp_04", rating=1, offline=1, topics=["crm"], comment="아쉬워요"),
+            sample_response("rsp_05", survey=2, rating=3, nps=0),  # another survey
+        ]
+        self._put(storage, sample_survey(), sample_survey(2), *rows)
+        with storage.unit_of_work() as uow:
+            stats = uow.responses.statistics(SurveyId("srv_0001"))
+            listed = uow.responses.for_survey(SurveyId("srv_0001"))
+            texts = uow.responses.texts(SurveyId("srv_0001"), "comment")
+            empty = uow.responses.statistics(SurveyId("srv_0009"))
+        assert stats == ResponseStatistics.of(SurveyId("srv_0001"), listed)
+        assert stats.responses == 4
+        assert dict(stats.bands) == {None: 1, junior: 2, senior: 1}
+        rating = stats.question("q1")
+        assert (rating.respondents, rating.count, rating.total, rating.squares) == (4, 4, 14, 58)
+        assert dict(rating.values) == {1: 1, 4: 2, 5: 1}
+        assert stats.in_band("q1", junior) == AnswerAggregate(2, 2, 9, 41, {4: 1, 5: 1}, {}, 0)
+        topics = stats.question("topics")
+        assert (topics.respondents, dict(topics.choices)) == (2, {"ads": 1, "crm": 1, "seo": 1})
+        assert dict(stats.question("offline").values) == {0: 1, 1: 2}
+        assert stats.question("comment").texts == 2
+        assert stats.question("nowhere") == AnswerAggregate()
+        assert texts == ["아쉬워요", "좋아요"]
+        assert empty == ResponseStatistics(SurveyId("srv_0009"), 0, {}, {})
+
+    def test_statistics_equal_counting_in_python(self, storage: Storage) -> None:
+        """For many mixes of answers, ``statistics`` equals :meth:`ResponseStatistics.of` them."""
+        for run in range(20):
+            pick = _Picks(f"statistics-{run}")
+            survey = attrs.evolve(sample_survey(), id=SurveyId(f"srv_{run:04d}"))
+            responses = []
+            for n in range(pick.below(13)):
+                answers: dict[str, Any] = {"offline": pick.below(2)}
+                if pick.below(2):
+                    answers["nps"] = pick.below(11)
+                if pick.below(2):
+                    answers["topics"] = sorted({pick.of(["ads", "seo", "crm"]) for _ in range(3)})
+                if pick.below(2):
+                    answers["comment"] = pick.of(["좋아요", "good", "Zzz", "가", "좋아요"])
+                band = pick.of([None, *ExperienceBand])
+                response = sample_response(
+                    f"rsp_{run:02d}_{pick.below(1 << 32):08x}_{n}",
+                    rating=1 + pick.below(5),
+                    band=band,
+                    **answers,
+                )
+                responses.append(attrs.evolve(response, survey_id=survey.id))
+            self._put(storage, survey, *responses)
+            with storage.unit_of_work() as uow:
+                stats = uow.responses.statistics(survey.id)
+                listed = uow.responses.for_survey(survey.id)
+                texts = uow.responses.texts(survey.id, "comment")
+            assert list(listed) == sorted(responses, key=lambda r: r.id)
+            assert stats == ResponseStatistics.of(survey.id, responses), run
+            expected = sorted(a.text for r in responses for a in r.answers if a.text is not None)
+            assert list(texts) == expected
 
     # -- messages and inbox --------------------------------------------------
 

@@ -57,7 +57,16 @@ from proforum.domain.meetup import (
     MeetupState,
 )
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
-from proforum.domain.survey import LOWEST_MIN_RESPONSES, RatingQuestion, Survey
+from proforum.domain.survey import (
+    LOWEST_MIN_RESPONSES,
+    Audience,
+    Breakdown,
+    Choice,
+    Question,
+    QuestionKind,
+    Survey,
+)
+from proforum.domain.survey_questions import CHOICE_KINDS
 from proforum.errors import InvalidInput
 
 
@@ -348,36 +357,75 @@ def applications(
 # --------------------------------------------------------------------------- surveys
 
 
-def rating_questions() -> st.SearchStrategy[RatingQuestion]:
-    """Rating questions in Korean and English with a scale of 2 to 10 (5 most often)."""
+def rating_questions() -> st.SearchStrategy[Question]:
+    """Required rating questions (id ``q1``) in Korean and English, scale 2 to 10 (5 most often)."""
     return st.builds(
-        RatingQuestion,
+        Question.rating,
+        id=st.just("q1"),
         text_ko=texts(300),
         text_en=texts(300),
         scale=st.just(5) | st.integers(2, 10),
     )
 
 
+_QUESTION_IDS = st.from_regex(r"\A[a-z][a-z0-9_-]{0,15}\Z")
+
+
+@st.composite
+def _choices(draw: st.DrawFn) -> list[Choice]:
+    ids = draw(st.lists(_QUESTION_IDS, min_size=2, max_size=6, unique=True), label="choice ids")
+    return [Choice(i, draw(texts(100)), draw(texts(100))) for i in ids]
+
+
+@st.composite
+def _question(draw: st.DrawFn, kinds: tuple[QuestionKind, ...]) -> Question:
+    kind = draw(st.sampled_from(kinds), label="kind")
+    question = Question(
+        id=draw(_QUESTION_IDS, label="id"),
+        kind=kind,
+        text_ko=draw(texts(300)),
+        text_en=draw(texts(300)),
+        required=draw(st.booleans(), label="required"),
+        scale=draw(st.just(5) | st.integers(2, 10)) if kind is QuestionKind.RATING else None,
+        choices=draw(_choices()) if kind in CHOICE_KINDS else (),
+    )
+    return question.checked()
+
+
+def questions(*, kinds: Iterable[QuestionKind | str] | None = None) -> st.SearchStrategy[Question]:
+    """Valid survey questions of any of ``kinds`` (every kind by default)."""
+    return _question(tuple(QuestionKind(k) for k in kinds or QuestionKind))
+
+
 @st.composite
 def _survey(draw: st.DrawFn) -> Survey:
     created = draw(utc_datetimes(max_value=datetime(2090, 1, 1)))
     opens = created + timedelta(minutes=draw(st.integers(0, 60 * 24 * 7)))
+    about_meetup = draw(st.booleans(), label="about a meetup")
+    asked = draw(st.lists(questions(), min_size=1, max_size=5, unique_by=lambda q: q.id))
+    if not any(q.required for q in asked):
+        asked[0] = attrs.evolve(asked[0], required=True)
+    min_responses = draw(st.integers(LOWEST_MIN_RESPONSES, 50), label="min_responses")
     survey = Survey.create(
         id=draw(survey_ids()),
-        meetup_id=draw(meetup_ids()),
+        community_id=draw(community_ids()),
+        meetup_id=draw(meetup_ids()) if about_meetup else None,
         title=draw(texts(200)),
-        question=draw(rating_questions()),
+        questions=asked,
         opens_at=opens,
         closes_at=opens + timedelta(minutes=draw(st.integers(1, 60 * 24 * 30))),
         created_at=created,
         anonymous=draw(st.booleans()),
-        min_responses=draw(st.integers(LOWEST_MIN_RESPONSES, 50)),
+        audience=draw(st.sampled_from(list(Audience))) if about_meetup else None,
+        min_responses=min_responses,
+        min_text_responses=draw(st.none() | st.integers(min_responses, 60)),
+        breakdown=draw(st.none() | st.sampled_from(list(Breakdown))),
     )
     return survey.close() if draw(st.booleans()) else survey
 
 
 def surveys() -> st.SearchStrategy[Survey]:
-    """Surveys made through :meth:`Survey.create`, open or closed."""
+    """Surveys made through :meth:`Survey.create`, about a meetup or a community, open or closed."""
     return _survey()
 
 
@@ -434,6 +482,7 @@ __all__ = [
     "messages",
     "nicknames",
     "post_ids",
+    "questions",
     "rating_questions",
     "real_names",
     "response_ids",
@@ -465,7 +514,7 @@ _REGISTRY: tuple[tuple[Any, str], ...] = (
     (MeetingRef, "meeting_refs"),
     (Meetup, "meetups"),
     (Application, "applications"),
-    (RatingQuestion, "rating_questions"),
+    (Question, "questions"),
     (Survey, "surveys"),
     (Message, "messages"),
 )

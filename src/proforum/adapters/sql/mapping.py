@@ -13,7 +13,7 @@ domain object from a result row.  Nothing here touches a connection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from proforum.domain.common import (
@@ -33,7 +33,7 @@ from proforum.domain.identity import Identity, Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.notification import InboxItem, Message
-from proforum.domain.survey import Participation, RatingQuestion, Response, Survey
+from proforum.domain.survey import Answer, Choice, Participation, Question, Response, Survey
 
 Row = Mapping[Any, Any]
 
@@ -332,48 +332,123 @@ def draw_from(r: Row) -> Draw:
 # --------------------------------------------------------------------------- surveys
 
 
+def questions_json(questions: tuple[Question, ...]) -> list[dict[str, Any]]:
+    """A survey's questions as the JSON array of ``surveys.questions``."""
+    return [
+        {
+            "id": q.id,
+            "kind": q.kind.value,
+            "text_ko": q.text_ko,
+            "text_en": q.text_en,
+            "required": q.required,
+            "scale": q.scale,
+            "choices": [
+                {"id": c.id, "text_ko": c.text_ko, "text_en": c.text_en} for c in q.choices
+            ],
+        }
+        for q in questions
+    ]
+
+
+def questions_from(value: Any) -> tuple[Question, ...]:
+    """The questions of a ``surveys.questions`` JSON array."""
+    return tuple(
+        Question(
+            id=q["id"],
+            kind=q["kind"],
+            text_ko=q["text_ko"],
+            text_en=q["text_en"],
+            required=q["required"],
+            scale=q["scale"],
+            choices=tuple(Choice(c["id"], c["text_ko"], c["text_en"]) for c in q["choices"]),
+        )
+        for q in value
+    )
+
+
 def survey_row(s: Survey) -> dict[str, Any]:
-    """Columns of ``surveys``."""
+    """Columns of ``surveys``; the questions are one JSON array."""
     return {
         "id": s.id,
+        "community_id": s.community_id,
         "meetup_id": s.meetup_id,
         "title": s.title,
-        "question_ko": s.question.text_ko,
-        "question_en": s.question.text_en,
-        "scale": s.question.scale,
+        "questions": questions_json(s.questions),
         "anonymous": s.anonymous,
+        "audience": s.audience.value,
         "opens_at": s.opens_at,
         "closes_at": s.closes_at,
         "created_at": s.created_at,
         "min_responses": s.min_responses,
+        "min_text_responses": s.min_text_responses,
+        "breakdown": None if s.breakdown is None else s.breakdown.value,
         "state": s.state.value,
     }
 
 
 def survey_from(r: Row) -> Survey:
     """A :class:`Survey` from a ``surveys`` row."""
+    meetup_id = r["meetup_id"]
     return Survey(
         id=SurveyId(r["id"]),
-        meetup_id=MeetupId(r["meetup_id"]),
+        community_id=CommunityId(r["community_id"]),
+        meetup_id=None if meetup_id is None else MeetupId(meetup_id),
         title=r["title"],
-        question=RatingQuestion(r["question_ko"], r["question_en"], r["scale"]),
+        questions=questions_from(r["questions"]),
         anonymous=bool(r["anonymous"]),
+        audience=r["audience"],
         opens_at=r["opens_at"],
         closes_at=r["closes_at"],
         created_at=r["created_at"],
         min_responses=r["min_responses"],
+        min_text_responses=r["min_text_responses"],
+        breakdown=r["breakdown"],
         state=r["state"],
     )
 
 
 def response_row(r: Response) -> dict[str, Any]:
-    """Columns of ``survey_responses``: the id, the survey and the rating, nothing else."""
-    return {"id": r.id, "survey_id": r.survey_id, "rating": r.rating}
+    """Columns of ``survey_responses``: the id, the survey and the band, nothing else."""
+    return {
+        "id": r.id,
+        "survey_id": r.survey_id,
+        "band": None if r.band is None else r.band.value,
+    }
 
 
-def response_from(r: Row) -> Response:
-    """A :class:`Response` from a ``survey_responses`` row."""
-    return Response(id=ResponseId(r["id"]), survey_id=SurveyId(r["survey_id"]), rating=r["rating"])
+def answer_rows(r: Response) -> list[dict[str, Any]]:
+    """Rows of ``survey_answers`` for a response; ``item`` numbers the answers to one question."""
+    rows: list[dict[str, Any]] = []
+    items: dict[str, int] = {}
+    for answer in r.answers:
+        item = items.get(answer.question_id, 0)
+        items[answer.question_id] = item + 1
+        rows.append(
+            {
+                "response_id": r.id,
+                "question_id": answer.question_id,
+                "item": item,
+                "value": answer.value,
+                "choice": answer.choice,
+                "text": answer.text,
+            }
+        )
+    return rows
+
+
+def answer_from(r: Row) -> Answer:
+    """An :class:`Answer` from a ``survey_answers`` row."""
+    return Answer(r["question_id"], value=r["value"], choice=r["choice"], text=r["text"])
+
+
+def response_from(r: Row, answers: Iterable[Answer] = ()) -> Response:
+    """A :class:`Response` from a ``survey_responses`` row and its answers."""
+    return Response(
+        id=ResponseId(r["id"]),
+        survey_id=SurveyId(r["survey_id"]),
+        answers=tuple(answers),
+        band=r["band"],
+    )
 
 
 def participation_row(p: Participation) -> dict[str, Any]:

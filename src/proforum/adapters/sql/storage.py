@@ -24,7 +24,9 @@ Repositories behave exactly like the memory backend's:
   with :class:`~proforum.errors.StorageError` instead of waiting for a lock
   it holds itself.
 
-Every repository method is one statement whatever the number of rows.  Other
+Every repository method is one statement whatever the number of rows, but
+for responses, whose answers live in a second table (two statements), and
+their statistics (three ``GROUP BY`` queries).  Other
 database failures become :class:`~proforum.errors.StorageError`; statement
 parameters are never shown in errors or logs.
 """
@@ -69,7 +71,15 @@ from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message
-from proforum.domain.survey import Participation, Response, Survey
+from proforum.domain.survey import (
+    Answer,
+    AnswerAggregate,
+    ExperienceBand,
+    Participation,
+    Response,
+    ResponseStatistics,
+    Survey,
+)
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, ProforumError, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
@@ -438,6 +448,14 @@ class _SurveyRepo(_Repo[Survey]):
     def get(self, survey_id: SurveyId) -> Survey | None:
         return self._by_key(survey_id)
 
+    def get_for_update(self, survey_id: SurveyId) -> Survey | None:
+        """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite (see meetups)."""
+        stmt = sa.select(self.table).where(self.table.c.id == survey_id)
+        if self._uow.locks_rows:
+            stmt = stmt.with_for_update()
+        found = self._uow.execute(stmt).mappings().first()
+        return None if found is None else type(self).from_row(found)
+
     def add(self, survey: Survey) -> None:
         self._insert(survey)
 
@@ -448,26 +466,127 @@ class _SurveyRepo(_Repo[Survey]):
         c = self.table.c
         return self._list(c.meetup_id == meetup_id, order_by=(c.created_at, c.id))
 
+    def for_community(self, community_id: CommunityId) -> Sequence[Survey]:
+        c = self.table.c
+        return self._list(c.community_id == community_id, order_by=(c.created_at, c.id))
+
     def all(self) -> Sequence[Survey]:
         c = self.table.c
         return self._list(order_by=(c.created_at, c.id))
 
 
 class _ResponseRepo(_Repo[Response]):
+    """Responses and their answers: two tables, two statements per call.
+
+    The statistics are computed by the database (COUNT, SUM, SUM of squares,
+    GROUP BY): no answer leaves it to be counted.
+    """
+
     table = t.survey_responses
     to_row = staticmethod(m.response_row)
     from_row = staticmethod(m.response_from)
 
     def add(self, response: Response) -> None:
         self._insert(response)
+        rows = m.answer_rows(response)
+        if rows:
+            self._uow.execute(sa.insert(t.survey_answers), rows, row={})
+
+    def _with_answers(self, *where: sa.ColumnElement[bool]) -> list[Response]:
+        r, a = self.table.c, t.survey_answers.c
+        heads = list(
+            self._uow.execute(sa.select(self.table).where(*where).order_by(r.id)).mappings()
+        )
+        if not heads:
+            return []
+        answers: dict[str, list[Answer]] = {}
+        stmt = (
+            sa.select(t.survey_answers)
+            .join(self.table, r.id == a.response_id)
+            .where(*where)
+            .order_by(a.response_id, a.question_id, a.item)
+        )
+        for row in self._uow.execute(stmt).mappings():
+            answers.setdefault(row["response_id"], []).append(m.answer_from(row))
+        return [m.response_from(head, answers.get(head["id"], ())) for head in heads]
 
     def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
         # Sorted by the random id: insertion order would reveal who answered when.
-        c = self.table.c
-        return self._list(c.survey_id == survey_id, order_by=(c.id,))
+        return self._with_answers(self.table.c.survey_id == survey_id)
 
     def all(self) -> Sequence[Response]:
-        return self._list(order_by=(self.table.c.id,))
+        return self._with_answers()
+
+    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+        r, a = self.table.c, t.survey_answers.c
+        in_survey = r.survey_id == survey_id
+        counted: list[Any] = list(
+            self._uow.execute(sa.select(r.band, sa.func.count()).where(in_survey).group_by(r.band))
+        )
+        bands = {_band(band): int(n) for band, n in counted}
+        joined = t.survey_answers.join(self.table, r.id == a.response_id)
+        totals = sa.select(
+            a.question_id,
+            r.band,
+            sa.func.count(sa.distinct(a.response_id)),
+            sa.func.count(a.value),
+            sa.func.coalesce(sa.func.sum(a.value), 0),
+            sa.func.coalesce(sa.func.sum(a.value * a.value), 0),
+            sa.func.count(a.text),
+        )
+        totals = totals.select_from(joined).where(in_survey).group_by(a.question_id, r.band)
+        tallies = sa.select(a.question_id, r.band, a.value, a.choice, sa.func.count())
+        tallies = (
+            tallies.select_from(joined)
+            .where(in_survey, a.text.is_(None))
+            .group_by(a.question_id, r.band, a.value, a.choice)
+        )
+        values: dict[tuple[str, ExperienceBand | None], dict[int, int]] = {}
+        choices: dict[tuple[str, ExperienceBand | None], dict[str, int]] = {}
+        tallied: list[Any] = list(self._uow.execute(tallies))
+        for question_id, band, value, choice, n in tallied:
+            key = (question_id, _band(band))
+            if value is not None:
+                values.setdefault(key, {})[int(value)] = int(n)
+            if choice is not None:
+                choices.setdefault(key, {})[choice] = int(n)
+        answers = {}
+        summed: list[Any] = list(self._uow.execute(totals))
+        for question_id, band, respondents, count, total, squares, texts in summed:
+            key = (question_id, _band(band))
+            answers[key] = AnswerAggregate(
+                respondents=int(respondents),
+                count=int(count),
+                total=int(total),
+                squares=int(squares),
+                values=dict(sorted(values.get(key, {}).items())),
+                choices=dict(sorted(choices.get(key, {}).items())),
+                texts=int(texts),
+            )
+        return ResponseStatistics(
+            survey_id,
+            sum(bands.values()),
+            dict(sorted(bands.items(), key=lambda item: _band_text(item[0]))),
+            {k: answers[k] for k in sorted(answers, key=lambda k: (k[0], _band_text(k[1])))},
+        )
+
+    def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
+        r, a = self.table.c, t.survey_answers.c
+        stmt = (
+            sa.select(a.text)
+            .join(self.table, r.id == a.response_id)
+            .where(r.survey_id == survey_id, a.question_id == question_id, a.text.is_not(None))
+        )
+        # Sorted here, by code point: the same order on every database and locale.
+        return sorted(str(text) for (text,) in self._uow.execute(stmt))
+
+
+def _band(value: str | None) -> ExperienceBand | None:
+    return None if value is None else ExperienceBand(value)
+
+
+def _band_text(band: ExperienceBand | None) -> str:
+    return "" if band is None else band.value
 
 
 class _ParticipationRepo(_Repo[Participation]):
@@ -482,6 +601,10 @@ class _ParticipationRepo(_Repo[Participation]):
 
     def add(self, participation: Participation) -> None:
         self._insert(participation)
+
+    def for_survey(self, survey_id: SurveyId) -> Sequence[Participation]:
+        c = self.table.c
+        return self._list(c.survey_id == survey_id, order_by=(c.member_id,))
 
     def all(self) -> Sequence[Participation]:
         c = self.table.c
@@ -679,7 +802,7 @@ class SqlUnitOfWork:
     def execute(
         self,
         stmt: Executable,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         row: Mapping[str, Any] | None = None,
     ) -> CursorResult[Any]:
@@ -695,7 +818,8 @@ class SqlUnitOfWork:
             return conn.execute(stmt, params)
         except sa.exc.IntegrityError as exc:
             self._aborted = self._aborts_on_error
-            failure = _integrity_error(exc, row if row is not None else params or {})
+            written = row if row is not None else params if isinstance(params, Mapping) else {}
+            failure = _integrity_error(exc, written or {})
         except sa.exc.DBAPIError as exc:
             self._aborted = self._aborts_on_error
             failure = database_error(exc, self._storage.engine.url)

@@ -18,10 +18,12 @@ Rules the schema keeps:
 * Aggregates refer to each other by id, as in the memory backend, so there are
   no foreign keys between them: a repository stores one aggregate without
   requiring its neighbours to exist (the storage contract relies on this).
-* ``survey_responses`` holds the survey id, a random text id and the rating;
-  no time, nothing that refers to a member, and on SQLite no rowid either
-  (``WITHOUT ROWID``), so neither a column nor the physical row order tells
-  who answered when (trust-practices §4.4, S1/S2).
+* ``survey_responses`` holds the survey id, a random text id and, for surveys
+  broken down by experience, a coarse band; its answers are rows of
+  ``survey_answers``, written with it by the same repository call.  No
+  time, nothing that refers to a member, and on SQLite no rowid either
+  (``WITHOUT ROWID``, both tables), so neither a column nor the physical row
+  order tells who answered when (trust-practices §4.4, S1/S2).
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from proforum.domain.community import Role
 from proforum.domain.identity import MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
 from proforum.domain.notification import DeliveryStatus, MessageKind
-from proforum.domain.survey import LOWEST_MIN_RESPONSES, SurveyState
+from proforum.domain.survey import (
+    LOWEST_MIN_RESPONSES,
+    Audience,
+    Breakdown,
+    ExperienceBand,
+    SurveyState,
+)
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -220,22 +228,30 @@ surveys = sa.Table(
     "surveys",
     metadata,
     sa.Column("id", identifier(), primary_key=True),
-    sa.Column("meetup_id", identifier(), nullable=False),
+    sa.Column("community_id", identifier(), nullable=False),
+    # NULL for a survey of the whole community.
+    sa.Column("meetup_id", identifier(), nullable=True),
     _text("title"),
-    _text("question_ko"),
-    _text("question_en"),
-    sa.Column("scale", sa.Integer(), nullable=False),
+    # The questions, in order, as written by mapping.questions_json.
+    sa.Column("questions", sa.JSON(), nullable=False),
     sa.Column("anonymous", sa.Boolean(), nullable=False),
+    sa.Column("audience", sa.String(16), nullable=False),
     sa.Column("opens_at", UtcDateTime(), nullable=False),
     sa.Column("closes_at", UtcDateTime(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("min_responses", sa.Integer(), nullable=False),
+    sa.Column("min_text_responses", sa.Integer(), nullable=False),
+    sa.Column("breakdown", sa.String(16), nullable=True),
     sa.Column("state", sa.String(16), nullable=False),
-    sa.CheckConstraint("scale BETWEEN 2 AND 10", name="scale"),
     sa.CheckConstraint(f"min_responses >= {LOWEST_MIN_RESPONSES}", name="min_responses"),
+    sa.CheckConstraint("min_text_responses >= min_responses", name="min_text_responses"),
     sa.CheckConstraint("closes_at > opens_at", name="closes_after_open"),
     sa.CheckConstraint(_one_of("state", SurveyState), name="state"),
+    sa.CheckConstraint(_one_of("audience", Audience), name="audience"),
+    sa.CheckConstraint("meetup_id IS NOT NULL OR audience <> 'attendees'", name="subject"),
+    sa.CheckConstraint(f"breakdown IS NULL OR {_one_of('breakdown', Breakdown)}", name="breakdown"),
     sa.Index("ix_surveys_meetup", "meetup_id", "created_at", "id"),
+    sa.Index("ix_surveys_community", "community_id", "created_at", "id"),
 )
 
 survey_responses = sa.Table(
@@ -243,9 +259,31 @@ survey_responses = sa.Table(
     metadata,
     sa.Column("id", identifier(), primary_key=True),
     sa.Column("survey_id", identifier(), nullable=False),
-    sa.Column("rating", sa.Integer(), nullable=False),
-    sa.CheckConstraint("rating BETWEEN 1 AND 10", name="rating"),
+    # The respondent's experience band, only for surveys broken down by it.
+    sa.Column("band", sa.String(8), nullable=True),
+    sa.CheckConstraint(f"band IS NULL OR {_one_of('band', ExperienceBand)}", name="band"),
     sa.Index("ix_survey_responses_survey", "survey_id", "id"),
+    sqlite_with_rowid=False,
+)
+
+survey_answers = sa.Table(
+    "survey_answers",
+    metadata,
+    sa.Column("response_id", identifier(), primary_key=True),
+    sa.Column("question_id", identifier(), primary_key=True),
+    # 0 for most answers; 0, 1, 2 … for the choices of one multiple-choice answer.
+    sa.Column("item", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Integer(), nullable=True),
+    sa.Column("choice", identifier(), nullable=True),
+    _text("text", nullable=True),
+    sa.CheckConstraint(
+        "(value IS NOT NULL AND choice IS NULL AND text IS NULL)"
+        " OR (value IS NULL AND choice IS NOT NULL AND text IS NULL)"
+        " OR (value IS NULL AND choice IS NULL AND text IS NOT NULL)",
+        name="one_value",
+    ),
+    sa.CheckConstraint("value IS NULL OR value BETWEEN 0 AND 10", name="value"),
+    sa.CheckConstraint("item >= 0", name="item"),
     sqlite_with_rowid=False,
 )
 
@@ -304,6 +342,7 @@ ENTITIES: dict[str, str] = {
     "lottery_draws": "draw",
     "surveys": "survey",
     "survey_responses": "response",
+    "survey_answers": "answer",
     "survey_participations": "participation",
     "messages": "message",
     "inbox_items": "inbox item",

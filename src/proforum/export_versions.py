@@ -1,0 +1,89 @@
+"""Reading exports written by earlier versions of proforum.
+
+An export document says its ``version``.  Version 1 (proforum before
+multi-question surveys) stored one rating question per survey and one rating
+per response; :func:`upgrade` rewrites such a document into the current
+shape, the way the database migration ``0003`` rewrites the tables: the
+question becomes the required 1-to-scale rating question ``"q1"``, each
+rating the answer to it, the audience the meetup's attendees.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any, Final
+
+#: The version :func:`proforum.serialization.export_storage` writes.
+CURRENT: Final = 2
+#: The versions :func:`upgrade` reads.
+READABLE: Final = frozenset({1, 2})
+#: The question id a version-1 survey's single question gets.
+V1_QUESTION_ID: Final = "q1"
+#: Free-text threshold a version-1 survey gets (it had no free text).
+V1_MIN_TEXT_RESPONSES: Final = 10
+
+
+def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``tables`` in the current shape.
+
+    Rows that are not shaped as the old version wrote them are left as they
+    are, for the import to refuse with a precise reason.
+    """
+    upgraded = copy.deepcopy(dict(tables))
+    if version == 1:
+        _surveys_v1(upgraded)
+    return upgraded
+
+
+def _surveys_v1(tables: dict[str, Any]) -> None:
+    meetups = tables.get("meetups")
+    communities: dict[object, object] = {}
+    if isinstance(meetups, list):
+        communities = {
+            m.get("id"): m.get("community_id") for m in meetups if isinstance(m, Mapping)
+        }
+    surveys = tables.get("surveys")
+    if isinstance(surveys, list):
+        tables["surveys"] = [_survey_v1(s, communities) for s in surveys]
+    responses = tables.get("responses")
+    if isinstance(responses, list):
+        tables["responses"] = [_response_v1(r) for r in responses]
+
+
+def _survey_v1(row: Any, communities: Mapping[object, object]) -> Any:
+    if not isinstance(row, dict) or not isinstance(row.get("question"), Mapping):
+        return row
+    question = row.pop("question")
+    minimum = row.get("min_responses")
+    row["community_id"] = communities.get(row.get("meetup_id"))
+    row["questions"] = [
+        {
+            "id": V1_QUESTION_ID,
+            "kind": "rating",
+            "text_ko": question.get("text_ko"),
+            "text_en": question.get("text_en"),
+            "required": True,
+            "scale": question.get("scale"),
+            "choices": [],
+        }
+    ]
+    row["audience"] = "attendees"
+    row["min_text_responses"] = (
+        max(V1_MIN_TEXT_RESPONSES, minimum)
+        if isinstance(minimum, int) and not isinstance(minimum, bool)
+        else minimum
+    )
+    row["breakdown"] = None
+    return row
+
+
+def _response_v1(row: Any) -> Any:
+    if not isinstance(row, dict) or "rating" not in row:
+        return row
+    rating = row.pop("rating")
+    row["answers"] = [
+        {"question_id": V1_QUESTION_ID, "value": rating, "choice": None, "text": None}
+    ]
+    row["band"] = None
+    return row
