@@ -32,6 +32,9 @@ from proforum.domain.meetup import (
     MeetupState,
 )
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
+from proforum.domain.survey import Survey
+from proforum.domain.survey_questions import Choice, Question, QuestionKind
+from proforum.domain.survey_result import SurveyResult
 from proforum.plugins import get_plugin_manager, hookimpl
 from proforum.ports.clock import ManualClock, RandomIds, SeededIds, SystemClock
 from proforum.services.attendance import AttendanceReport
@@ -51,6 +54,7 @@ __all__ = [
     "ApplicationState",
     "AttendanceReport",
     "AuthorCard",
+    "Choice",
     "Comment",
     "Commitment",
     "Community",
@@ -73,12 +77,16 @@ __all__ = [
     "Nickname",
     "PolicyViolation",
     "Post",
+    "Question",
+    "QuestionKind",
     "RandomIds",
     "RealName",
     "RetryPolicy",
     "Role",
     "Secret",
     "SeededIds",
+    "Survey",
+    "SurveyResult",
     "SystemClock",
     "Verification",
     "__version__",
