@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import Notifier, NotifierFactory
 from proforum.ports.storage import Storage, UnitOfWork
 from proforum.ports.video import VideoProvider, VideoProviderFactory
+from proforum.services.retry import jitter
 
 log = logging.getLogger("proforum")
 
@@ -289,7 +289,7 @@ class ForumBase:
                 else:
                     attempts = current.attempts + 1
                     give_up = attempts >= self._max_attempts
-                    retry_at = now + self._retry.delay(attempts, _jitter())
+                    retry_at = now + self._retry.delay(attempts, jitter())
                     uow.messages.update(current.failed(error, give_up=give_up, retry_at=retry_at))
                     report = attrs.evolve(
                         report,
@@ -316,14 +316,6 @@ class ForumBase:
                 factory = pick("video", self._video_factories, name)
                 self._video[name] = factory.create(self._context, self._video_options.get(name, {}))
             return self._video[name]
-
-
-def _jitter() -> float:
-    """A uniform fraction in [0, 1) for full-jitter backoff; not reproducible on purpose."""
-    return _SYSTEM_RANDOM.random()
-
-
-_SYSTEM_RANDOM = secrets.SystemRandom()
 
 
 @attrs.frozen

@@ -23,8 +23,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
+from proforum.domain.notification import RetryPolicy
 from proforum.errors import TransientConflict
 
 log = logging.getLogger("proforum")
@@ -47,10 +49,18 @@ _random = secrets.SystemRandom()
 _running = threading.local()
 
 
+#: The same full-jitter schedule the message relay uses, at use-case time scales.
+_POLICY = RetryPolicy(base=timedelta(seconds=BASE_DELAY), cap=timedelta(seconds=MAX_DELAY))
+
+
+def jitter() -> float:
+    """A uniform fraction in [0, 1) for full-jitter backoff; not reproducible on purpose."""
+    return _random.random()
+
+
 def backoff(attempt: int) -> float:
     """The pause after failed attempt number ``attempt`` (1-based): uniform in [0, ceiling)."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
-    return _random.uniform(0, ceiling)
+    return _POLICY.delay(attempt, jitter()).total_seconds()
 
 
 def retry_transient(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
