@@ -18,7 +18,7 @@ DEMO_ARGS ?=
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(EXAMPLE_PLUGIN_DIRS:%=%/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-e '.[test,lint,postgresql,examples,release,docs]' \
+		-e '.[test,lint,postgresql,charts,examples,release,docs]' \
 		$(foreach dir,$(PLUGIN_DIRS) $(EXAMPLE_PLUGIN_DIRS),-e './$(dir)[test]')
 	touch $(STAMP)
 

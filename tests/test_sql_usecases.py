@@ -86,11 +86,18 @@ def test_the_demo_command_prints_the_same_story_on_sqlite(tmp_path: Path) -> Non
     assert on_sqlite.output.rsplit("→ stored in:", 1)[0] == story
     assert by_default.output.rsplit("→ stored in:", 1)[0] == story
     # The embedded default is a new SQLite file, which can be exported afterwards.
-    default_url = by_default.output.rsplit("→ stored in:", 1)[1].strip()
+    default_url = by_default.output.rsplit("→ stored in:", 1)[1].splitlines()[0].strip()
     assert default_url.startswith("sqlite:///")
     exported = runner.invoke(main, ["export", "--db", default_url])
     assert exported.exit_code == 0, exported.output
     assert '"proforum-export"' in exported.output
+    # The last line is a command that reports the story's survey from that file.
+    command = by_default.output.rsplit("→ proforum ", 1)[1].split()
+    assert command[:2] == ["survey", "report"]
+    report = runner.invoke(main, [part.strip("'") for part in command])
+    assert report.exit_code == 0, report.output
+    assert "satisfaction" in report.output
+    assert "→ proforum survey report" not in on_memory.output
 
 
 # --------------------------------------------------------------------------- statement counts

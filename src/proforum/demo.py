@@ -25,6 +25,7 @@ from proforum.i18n import format_time
 from proforum.ports.clock import ManualClock
 from proforum.services.attendance import AttendanceReport
 from proforum.services.forum import Forum
+from proforum.survey_report import SurveyReport
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MEETUP_TITLE = "리멤버에서 퍼포먼스 마케터끼리 만나요!"
@@ -122,6 +123,10 @@ class StoryResult:
     link_recipients: tuple[MemberId, ...]
     attendance: AttendanceReport
     survey: SurveyResult
+    #: The survey's result with its questions: what ``survey.json`` holds.
+    survey_report: SurveyReport
+    #: The host, who organised the meetup and its survey.
+    host_id: MemberId
     draw_record: dict[str, Any]
     draw_valid: bool
 
@@ -398,6 +403,8 @@ def run_story(
         link_recipients=link_recipients,
         attendance=report,
         survey=result,
+        survey_report=SurveyReport(forum.survey(host.id, result.survey_id), result),
+        host_id=host.id,
         draw_record=record,
         draw_valid=valid,
     )

@@ -241,6 +241,14 @@ class InvalidSeed(InvalidInput):
     template_en = "A lottery seed must be at least {min} bytes long."
 
 
+class InvalidChartFormat(InvalidInput):
+    """A chart was asked for in a format other than PNG or SVG."""
+
+    code = "input.chart_format"
+    template_ko = "차트는 {formats} 형식으로만 만들 수 있습니다."
+    template_en = "Charts can only be written as {formats}."
+
+
 class InvalidIdentifier(InvalidInput):
     """An identifier or slug has the wrong shape."""
 
@@ -528,6 +536,37 @@ class DuplicateAdapter(PluginError):
     template_en = "Two plugins registered a {kind} adapter named '{name}'."
 
 
+class DeliveryRejected(PluginError):
+    """A notifier's permanent refusal: retrying the message cannot succeed.
+
+    Raise it from :meth:`Notifier.deliver <proforum.ports.notifier.Notifier.deliver>`
+    when the receiving side said no for good (an SMTP 5xx reply, an HTTP 410
+    from a webhook endpoint, an address that does not exist).  The relay then
+    dead-letters the message at once instead of spending its remaining
+    attempts; any other exception means "try again later".  ``reason`` is a
+    short stable identifier, never an address or a link.
+    """
+
+    code = "delivery.rejected"
+    template_ko = "수신 측이 메시지를 영구적으로 거부했습니다: {reason}"
+    template_en = "The receiving side refused the message for good: {reason}"
+
+    def __init__(self, value: object = None, *, reason: str = "rejected", **params: Any) -> None:
+        super().__init__(value, reason=reason, **params)
+
+
+class ExtraNotInstalled(PluginError):
+    """A feature needs an optional extra of proforum that is not installed."""
+
+    code = "plugin.extra_missing"
+    template_ko = (
+        '이 기능에는 {package} 패키지가 필요합니다: pip install "proforum[{extra}]" 로 설치하세요.'
+    )
+    template_en = (
+        'This needs the {package} package: install it with pip install "proforum[{extra}]".'
+    )
+
+
 class StorageError(PluginError):
     """The storage backend failed in a way that is not the caller's mistake."""
 
@@ -613,10 +652,13 @@ __all__ = [
     "Conflict",
     "ContentRejected",
     "DatabaseUnavailable",
+    "DeliveryRejected",
     "DuplicateAdapter",
+    "ExtraNotInstalled",
     "IllegalTransition",
     "InvalidAnswer",
     "InvalidCapacity",
+    "InvalidChartFormat",
     "InvalidDocument",
     "InvalidIdentifier",
     "InvalidInput",

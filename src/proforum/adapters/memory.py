@@ -342,6 +342,10 @@ class _ResponseRepo:
     def all(self) -> Sequence[Response]:
         return sorted(self._t.values(), key=lambda r: r.id)
 
+    def rewrite_in_id_order(self, survey_id: SurveyId) -> None:
+        # Nothing to do: a dict keeps no write history, and reads sort by id.
+        return None
+
 
 class _ParticipationRepo:
     def __init__(self, t: TxTable[tuple[SurveyId, MemberId], Participation]) -> None:

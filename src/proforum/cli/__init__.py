@@ -1,4 +1,4 @@
-"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``db`` and ``plugins``."""
+"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``survey report``, ``db`` and ``plugins``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
 from proforum.cli.plugins import plugins_command
+from proforum.cli.survey import survey_group
 from proforum.errors import ProforumError
 
 
@@ -39,5 +40,6 @@ main.add_command(import_command)
 main.add_command(lottery_group)
 main.add_command(db_group)
 main.add_command(plugins_command)
+main.add_command(survey_group)
 
 __all__ = ["main"]

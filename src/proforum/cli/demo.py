@@ -14,7 +14,6 @@ from rich.table import Table
 import proforum
 from proforum.demo import Step, StoryResult, narrate_text, run_story, story_start, summary_rows
 from proforum.ports.clock import ManualClock, RandomIds, SeededIds
-from proforum.serialization import unstructure
 
 _TITLES = {
     "ko": ("proforum 데모 — 마케팅/PR 커뮤니티의 온라인 네트워킹 모임", "요약", "항목", "값"),
@@ -61,7 +60,7 @@ def write_outputs(out: Path, result: StoryResult) -> None:
         json.dumps(result.draw_record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (out / "survey.json").write_text(
-        json.dumps(unstructure(result.survey), ensure_ascii=False, indent=2) + "\n",
+        json.dumps(result.survey_report.to_dict(), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
 
@@ -123,3 +122,9 @@ def demo_command(lang: str, seed: str | None, out: Path | None, db: str | None) 
         write_outputs(out, result)
         console.print(f"→ {out / 'draw.json'}, {out / 'survey.json'}")
     console.print(f"→ {_STORED[lang]}: {db}")
+    if not db.startswith("memory:"):
+        # The forum outlives the run: say how to look at its survey again.
+        console.print(
+            f"→ proforum survey report {result.survey_report.survey.id} "
+            f"--db '{db}' --as {result.host_id}"
+        )

@@ -269,6 +269,17 @@ class ResponseRepository(Protocol):
     def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
         """The free-text answers to one question, sorted by text (never by arrival)."""
 
+    def rewrite_in_id_order(self, survey_id: SurveyId) -> None:
+        """Write the survey's responses again, in id order, in this transaction.
+
+        Called when a survey closes.  Where a database keeps a row's write
+        history beside the row — PostgreSQL's heap order and the transaction id
+        (``xmin``) it shares with the participation written by the same answer —
+        every response then looks written at once, in an order set by the
+        random ids alone.  A backend with no such history (the memory backend;
+        SQLite's ``WITHOUT ROWID`` tables, already kept in id order) may do nothing.
+        """
+
     def all(self) -> Sequence[Response]:
         """Every response, sorted by id."""
 

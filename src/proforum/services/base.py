@@ -27,7 +27,13 @@ from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind, RetryPolicy
 from proforum.domain.survey import Survey
-from proforum.errors import NotACommunityMember, NotFound, ProforumError, RoleRequired
+from proforum.errors import (
+    DeliveryRejected,
+    NotACommunityMember,
+    NotFound,
+    ProforumError,
+    RoleRequired,
+)
 from proforum.i18n import render
 from proforum.plugins import pick
 from proforum.ports.clock import Clock, IdGenerator
@@ -265,8 +271,10 @@ class ForumBase:
         for message in batch:
             recipient = recipients.get(message.recipient_id)
             error: str | None = None
+            permanent = False
             if recipient is None:
                 error = "recipient no longer exists"
+                permanent = True
             else:
                 try:
                     notifier = self._notifier(message.channel)
@@ -277,6 +285,9 @@ class ForumBase:
                     # Only the kind of failure: the text of an exception may hold
                     # the link or an address.
                     error = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
+                    if isinstance(exc, DeliveryRejected):
+                        error = f"{error}: {exc.params.get('reason', 'rejected')}"
+                        permanent = True
                     log.warning("delivery of message %s failed: %s", message.id, error)
             with self._storage.unit_of_work() as uow:
                 current = uow.messages.get(message.id)
@@ -288,7 +299,7 @@ class ForumBase:
                     report = attrs.evolve(report, sent=report.sent + 1)
                 else:
                     attempts = current.attempts + 1
-                    give_up = attempts >= self._max_attempts
+                    give_up = permanent or attempts >= self._max_attempts
                     retry_at = now + self._retry.delay(attempts, jitter())
                     uow.messages.update(current.failed(error, give_up=give_up, retry_at=retry_at))
                     report = attrs.evolve(

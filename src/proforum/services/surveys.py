@@ -298,6 +298,8 @@ class SurveyUseCases(ForumBase):
             rules.require_organiser(tx, survey, actor)
             closed = survey.close()
             tx.uow.surveys.update(closed)
+            if closed.anonymous:
+                tx.uow.responses.rewrite_in_id_order(closed.id)
             result = rules.result_of(tx, closed)
             tx.events.append(SurveyClosed(closed, result))
         return result
