@@ -17,6 +17,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -34,6 +35,7 @@ from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
+from proforum.domain.notification import DeliveryStatus, InboxItem
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
 from proforum.ports.clock import ManualClock, SeededIds
 from proforum.testing.contracts import sample_member
@@ -424,7 +426,33 @@ class SurveyQuestions0003(Reshape):
         return {**document, "tables": tables}
 
 
-RESHAPES: list[Reshape] = [SurveyQuestions0003()]
+class MessageClaims0004(Reshape):
+    """0004: no new message kinds, no cancelled messages, no claims before."""
+
+    revision = "0004"
+
+    @staticmethod
+    def _kept(row: dict[str, Any]) -> bool:
+        return row["kind"] not in NEW_KINDS_0004 and row.get("status") != "cancelled"
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        for table in ("messages", "inbox_items"):
+            rows[table] = [r for r in rows[table] if self._kept(r)]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        for table in ("messages", "inbox"):
+            tables[table] = [r for r in tables[table] if self._kept(r)]
+        for message in tables["messages"]:
+            message.update(claimed_by=None, claimed_until=None)
+        return {**document, "tables": tables}
+
+
+NEW_KINDS_0004 = ("offer_made", "offer_expiring", "meetup_rescheduled", "verification_code")
+
+RESHAPES: list[Reshape] = [SurveyQuestions0003(), MessageClaims0004()]
 
 
 def _reshapes_after(previous: str) -> list[Reshape]:
@@ -519,3 +547,47 @@ def test_downgrading_0003_keeps_what_0002_can_hold(empty_url: str) -> None:
     schema.upgrade(empty_url)
     with proforum.open(empty_url) as upgraded:
         assert upgraded.export_data() == SurveyQuestions0003().export(before)
+
+
+def test_downgrading_0004_keeps_what_0003_can_hold(empty_url: str) -> None:
+    """Back at 0003: no claims; messages of the new kinds and cancelled ones are gone."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("claims")) as forum:
+        run_story(forum, clock, seed="claims", lottery_seed=b"c" * 32, narrate=lambda _: None)
+        with forum.storage.unit_of_work() as uow:
+            kept = uow.messages.all()[0]
+            template = attrs.evolve(kept, status=DeliveryStatus.PENDING, sent_at=None)
+            for n, kind in enumerate(NEW_KINDS_0004):
+                uow.messages.add(attrs.evolve(template, id=f"msg_new_{n}", kind=kind))
+                uow.inbox.add(
+                    InboxItem(f"msg_new_{n}", kept.recipient_id, kind, kept.created_at, {})
+                )
+            uow.messages.add(
+                attrs.evolve(template, id="msg_cancelled", status=DeliveryStatus.CANCELLED)
+            )
+            uow.messages.add(
+                attrs.evolve(template, id="msg_claimed").claimed("relay-1", kept.created_at)
+            )
+            uow.commit()
+        everything = forum.export_data()
+    assert any(m["claimed_by"] == "relay-1" for m in everything["tables"]["messages"])
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0003")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0003"
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("messages")}
+            kinds = {k for (k,) in conn.execute(sa.text("SELECT DISTINCT kind FROM messages"))}
+            statuses = {s for (s,) in conn.execute(sa.text("SELECT DISTINCT status FROM messages"))}
+            items = {k for (k,) in conn.execute(sa.text("SELECT DISTINCT kind FROM inbox_items"))}
+    finally:
+        engine.dispose()
+    assert not {"claimed_by", "claimed_until"} & columns
+    assert not set(NEW_KINDS_0004) & (kinds | items)
+    assert "cancelled" not in statuses
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == MessageClaims0004().export(everything)

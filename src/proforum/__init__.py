@@ -40,7 +40,7 @@ from proforum.ports.clock import ManualClock, RandomIds, SeededIds, SystemClock
 from proforum.services.attendance import AttendanceReport
 from proforum.services.base import DeliveryReport
 from proforum.services.forum import Forum
-from proforum.services.inbox import InboxEntry
+from proforum.services.inbox import InboxEntry, InboxPage
 
 try:
     # Written once, in pyproject.toml; read back from the installed distribution.
@@ -66,6 +66,7 @@ __all__ = [
     "Forum",
     "InboxEntry",
     "InboxItem",
+    "InboxPage",
     "ManualClock",
     "MeetingRef",
     "Meetup",

@@ -279,6 +279,26 @@ class NotFound(ProforumError):
 # --------------------------------------------------------------------------- permission
 
 
+class InvalidCursor(InvalidInput):
+    """A page cursor was not made by proforum, or was changed on the way."""
+
+    code = "input.cursor"
+    template_ko = (
+        "페이지 위치(cursor)가 올바르지 않습니다. 이전 페이지의 next_cursor를 그대로 넘겨 주세요."
+    )
+    template_en = (
+        "The page cursor is not valid; pass the previous page's next_cursor exactly as it was."
+    )
+
+
+class InvalidDeliverySetting(InvalidInput):
+    """A setting of the message relay (lease, pause, number of passes) is out of range."""
+
+    code = "input.delivery_setting"
+    template_ko = "알림 발송 설정 '{field}'의 값이 올바르지 않습니다: {rule_ko}"
+    template_en = "The delivery setting '{field}' is not valid: {rule_en}"
+
+
 class PermissionDenied(ProforumError):
     """Base class for an acting member who may not do what was asked."""
 
@@ -681,6 +701,8 @@ __all__ = [
     "MeetingNotReady",
     "MissingAnswer",
     "NicknameLocked",
+    "InvalidCursor",
+    "InvalidDeliverySetting",
     "NicknameTaken",
     "NoApplicants",
     "NotACommunityMember",

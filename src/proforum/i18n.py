@@ -1,20 +1,86 @@
-"""Korean and English text for everything a member reads: messages and times."""
+"""Korean and English text for everything a member reads: messages and times.
+
+Every :class:`~proforum.domain.notification.MessageKind` has a subject and a
+body in each language of :data:`LANGS` (:data:`TEMPLATES`).  A template reads
+the parameters the use case stored on the message (:data:`REQUIRED_PARAMS`
+lists what each kind needs) and a few derived ones:
+
+- ``{starts}``, ``{offer_expires}``, ... : the ``starts_at``,
+  ``offer_expires_at``, ... parameter (an ISO 8601 UTC timestamp) shown by
+  :func:`format_time` in the recipient's time zone and language;
+- ``{survey_kind}``, ``{survey_thanks}``, ``{survey_privacy}`` in survey messages.
+
+:func:`check_templates` finds a malformed template before a member would;
+the test suite runs it on :data:`TEMPLATES`.
+"""
 
 from __future__ import annotations
 
+import logging
+import string
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import get_args
 from zoneinfo import ZoneInfo
 
+from proforum.domain.common import MemberId, MessageId
 from proforum.domain.notification import Message, MessageKind
 from proforum.errors import Lang
 from proforum.ports.notifier import RenderedMessage
 
+log = logging.getLogger("proforum")
+
+#: Every language a member can read messages in; each template exists in all of them.
+LANGS: tuple[Lang, ...] = get_args(Lang)
+
 _WEEKDAYS_KO = "월화수목금토일"
 
-# Each template is (subject, body).  Bodies may use any parameter the use case
-# stored on the message; ``{starts}`` is rendered from ``starts_at`` in the
-# recipient's time zone.
+#: The parameters each kind of message needs, as use cases pass them to
+#: ``tx.notify(member_id, kind, **params)``.  Times are ISO 8601 UTC timestamps
+#: named ``*_at``; a template shows them without the suffix (``{starts}``).
+#: Use cases may pass more (``meetup_params`` adds ``meetup_id``, ``venue``...),
+#: which templates may not rely on.  For the kinds still waiting for their use
+#: cases:
+#:
+#: - ``OFFER_MADE``: a waitlisted member is offered a freed seat and must
+#:   confirm before ``offer_expires_at``, or it goes to the next in line;
+#: - ``OFFER_EXPIRING``: a reminder that the offer runs out at ``offer_expires_at``;
+#: - ``MEETUP_RESCHEDULED``: the meetup moved from ``previous_starts_at`` to ``starts_at``;
+#: - ``VERIFICATION_CODE``: a one-time ``code`` (verifying an email address or an
+#:   employer) valid until ``expires_at``.  The code is a secret: see
+#:   :data:`SECRET_PARAMS`.
+REQUIRED_PARAMS: Mapping[MessageKind, frozenset[str]] = {
+    MessageKind.MEETUP_ANNOUNCED: frozenset(
+        {"meetup_title", "community_name", "topic", "starts_at", "capacity", "closes_at"}
+    ),
+    MessageKind.APPLICATION_RECEIVED: frozenset({"meetup_title"}),
+    MessageKind.LOTTERY_COMMITTED: frozenset({"meetup_title", "applicants", "seats", "commitment"}),
+    MessageKind.SELECTED: frozenset({"meetup_title", "starts_at"}),
+    MessageKind.WAITLISTED: frozenset({"meetup_title", "position"}),
+    MessageKind.PROMOTED: frozenset({"meetup_title", "starts_at"}),
+    MessageKind.OFFER_MADE: frozenset({"meetup_title", "starts_at", "offer_expires_at"}),
+    MessageKind.OFFER_EXPIRING: frozenset({"meetup_title", "starts_at", "offer_expires_at"}),
+    MessageKind.MEETING_LINK: frozenset({"meetup_title", "starts_at", "link"}),
+    MessageKind.REMINDER: frozenset({"meetup_title", "starts_at"}),
+    # ``anonymous`` and ``audience`` are not shown as they are but decide what
+    # the message promises about privacy: without them it would default to
+    # "identified", so they are required like the rest.
+    MessageKind.SURVEY_INVITATION: frozenset(
+        {"survey_title", "anonymous", "audience", "closes_at"}
+    ),
+    MessageKind.SURVEY_REMINDER: frozenset({"survey_title", "anonymous", "audience", "closes_at"}),
+    MessageKind.FOLLOW_UP_PROPOSED: frozenset({"meetup_title", "starts_at", "venue"}),
+    MessageKind.MEETUP_RESCHEDULED: frozenset({"meetup_title", "previous_starts_at", "starts_at"}),
+    MessageKind.MEETUP_CANCELLED: frozenset({"meetup_title"}),
+    MessageKind.VERIFICATION_CODE: frozenset({"code", "expires_at"}),
+}
+
+#: Parameters that let whoever reads them act as the member: a template may
+#: show them in the body only.  Subjects travel further than bodies: they are
+#: in mail headers, lock-screen previews, ``repr(RenderedMessage)`` and so in logs.
+SECRET_PARAMS: frozenset[str] = frozenset({"code", "link"})
+
+#: Each template is ``(subject, body)``; see the module docstring for the fields.
 TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
     MessageKind.MEETUP_ANNOUNCED: {
         "ko": (
@@ -84,6 +150,37 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
             "A seat freed up and it is yours! When: {starts}",
         ),
     },
+    MessageKind.OFFER_MADE: {
+        "ko": (
+            "[자리 제안] {meetup_title}",
+            "대기 중이신 모임에 자리가 생겨 안내해 드립니다.\n일시: {starts}\n"
+            "확정 기한: {offer_expires}\n"
+            "기한 안에 참석을 확정해 주셔야 자리가 배정되며, "
+            "기한이 지나면 다음 대기자에게 자리가 넘어갑니다.",
+        ),
+        "en": (
+            "[Seat offered] {meetup_title}",
+            "A seat has freed up at a meetup you are waitlisted for.\nWhen: {starts}\n"
+            "Confirm by: {offer_expires}\n"
+            "The seat is yours once you confirm; after the deadline it goes to the next "
+            "person on the waitlist.",
+        ),
+    },
+    MessageKind.OFFER_EXPIRING: {
+        "ko": (
+            "[확정 기한 임박] {meetup_title}",
+            "제안해 드린 자리의 참석 확정 기한이 곧 끝납니다.\n확정 기한: {offer_expires}\n"
+            "일시: {starts}\n참석하시려면 기한 전에 확정해 주세요. "
+            "확정하지 않으시면 자리가 다음 대기자에게 넘어갑니다.",
+        ),
+        "en": (
+            "[Offer expiring] {meetup_title}",
+            "The seat offered to you is held only a little longer.\n"
+            "Confirm by: {offer_expires}\nWhen: {starts}\n"
+            "If you want to come, please confirm before then; otherwise the seat goes to the "
+            "next person on the waitlist.",
+        ),
+    },
     MessageKind.MEETING_LINK: {
         "ko": (
             "[참가 링크] {meetup_title}",
@@ -136,9 +233,38 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
             "An offline follow-up was proposed: {meetup_title}\nWhen: {starts}\nWhere: {venue}",
         ),
     },
+    MessageKind.MEETUP_RESCHEDULED: {
+        "ko": (
+            "[일정 변경] {meetup_title}",
+            "모임 일정이 변경되었습니다.\n변경 전: {previous_starts}\n변경 후: {starts}\n"
+            "바뀐 일정에 참석하기 어려우시면 미리 취소해 다른 분께 자리를 양보해 주세요.",
+        ),
+        "en": (
+            "[Rescheduled] {meetup_title}",
+            "The meetup has been moved.\nWas: {previous_starts}\nNow: {starts}\n"
+            "If the new time does not suit you, please cancel so someone else can take your place.",
+        ),
+    },
     MessageKind.MEETUP_CANCELLED: {
         "ko": ("[모임 취소] {meetup_title}", "모임이 취소되었습니다."),
         "en": ("[Cancelled] {meetup_title}", "The meetup has been cancelled."),
+    },
+    # The code stays out of the subject (see SECRET_PARAMS) and nothing else
+    # is shown with it: the message says only what the code is for and how long
+    # it lasts.
+    MessageKind.VERIFICATION_CODE: {
+        "ko": (
+            "[인증번호 안내] 인증을 완료해 주세요",
+            "인증번호: {code}\n{expires}까지 입력해 주세요.\n"
+            "인증번호는 다른 사람에게 절대 알려 주지 마세요. "
+            "본인이 요청하지 않으셨다면 이 메시지는 무시하셔도 됩니다.",
+        ),
+        "en": (
+            "[Verification code] Please complete your verification",
+            "Your verification code: {code}\nEnter it by {expires}.\n"
+            "Never share this code with anyone. If you did not ask for it, you can ignore "
+            "this message.",
+        ),
     },
 }
 
@@ -158,9 +284,58 @@ def format_time(when: datetime, time_zone: str, lang: Lang) -> str:
     return f"{local:%a} {local.day} {local:%b %Y}, {hour12}:{local:%M} {ampm} ({time_zone})"
 
 
+_TIME_SUFFIX = "_at"
+
+# When check_templates renders a template, and what the time zone test shows:
+# 19:00 in Seoul.
+_EXAMPLE_TIME = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+_FORMATTER = string.Formatter()
+
+
+def _parse_utc(raw: str) -> datetime:
+    """Read a ``*_at`` parameter: an ISO 8601 timestamp, taken as UTC if naive."""
+    when = datetime.fromisoformat(raw)
+    # Stored times are aware UTC; a naive one can only be UTC that lost its
+    # offset, and astimezone() would take it as the server's local time.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 class _Params(dict[str, str]):
+    """A message's parameters as a template reads them.
+
+    A field ``x`` that is not a parameter is derived from ``x_at`` the first
+    time a template asks for it, as a time in the reader's zone and language.
+    One that cannot be derived reads as "-" so that a member still gets the
+    rest of the message, and is recorded for :func:`_render` to report.
+    """
+
+    def __init__(self, raw: Mapping[str, str], lang: Lang, time_zone: str) -> None:
+        super().__init__(raw)
+        self.lang: Lang = lang
+        self.time_zone = time_zone
+        self.missing: set[str] = set()
+        self.malformed: set[str] = set()
+
     def __missing__(self, key: str) -> str:
-        return "-"
+        time_key = key + _TIME_SUFFIX
+        raw = self.get(time_key)
+        if raw is None:
+            self.missing.add(key)
+            return "-"
+        try:
+            when = _parse_utc(raw)
+        except ValueError:
+            self.malformed.add(time_key)
+            return "-"
+        try:
+            shown = format_time(when, self.time_zone, self.lang)
+        except OverflowError:
+            # Within a day of datetime.min or .max the local time may not exist.
+            self.malformed.add(time_key)
+            return "-"
+        self[key] = shown
+        return shown
 
 
 def _survey_texts(params: Mapping[str, str], lang: Lang) -> dict[str, str]:
@@ -188,16 +363,202 @@ def _survey_texts(params: Mapping[str, str], lang: Lang) -> dict[str, str]:
     }
 
 
-def render(message: Message, lang: Lang, time_zone: str) -> RenderedMessage:
-    """Render ``message`` in ``lang``, showing times in ``time_zone``."""
-    params = _Params(message.params)
-    for name in ("starts", "closes"):
-        raw = message.params.get(f"{name}_at")
-        if raw:
-            params[name] = format_time(datetime.fromisoformat(raw), time_zone, lang)
-    if message.kind in (MessageKind.SURVEY_INVITATION, MessageKind.SURVEY_REMINDER):
+_SURVEY_KINDS = frozenset({MessageKind.SURVEY_INVITATION, MessageKind.SURVEY_REMINDER})
+# Taken from the function itself so that the two cannot drift apart.
+_SURVEY_FIELDS = frozenset(_survey_texts({}, "en"))
+
+
+def missing_params(kind: MessageKind, params: Mapping[str, str]) -> frozenset[str]:
+    """Return the parameters of :data:`REQUIRED_PARAMS` for ``kind`` that ``params`` lacks."""
+    return REQUIRED_PARAMS.get(kind, frozenset()) - params.keys()
+
+
+def render(
+    message: Message, lang: Lang, time_zone: str, *, strict: bool = False
+) -> RenderedMessage:
+    """Render ``message`` in ``lang``, showing times in ``time_zone``.
+
+    A required parameter that is missing, or a time that cannot be read, shows
+    as "-" and is logged by name (never by value): the member still gets the
+    rest of the message.  With ``strict=True`` (for tests) it raises
+    :class:`ValueError` instead.
+    """
+    return _render(message, lang, time_zone, TEMPLATES, REQUIRED_PARAMS, strict=strict)
+
+
+def _render(
+    message: Message,
+    lang: Lang,
+    time_zone: str,
+    templates: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]],
+    required: Mapping[MessageKind, frozenset[str]],
+    *,
+    strict: bool,
+) -> RenderedMessage:
+    """Render with the given tables: :func:`check_templates` passes the ones it checks."""
+    params = _Params(message.params, lang, time_zone)
+    if message.kind in _SURVEY_KINDS:
         params.update(_survey_texts(message.params, lang))
-    subject, body = TEMPLATES[message.kind][lang]
-    return RenderedMessage(
+    subject, body = templates[message.kind][lang]
+    rendered = RenderedMessage(
         lang=lang, subject=subject.format_map(params), body=body.format_map(params)
     )
+    needed = required.get(message.kind, frozenset())
+    # A missing ``starts_at`` also leaves ``{starts}`` underived: name it once.
+    absent = (needed - message.params.keys()) | {
+        name for name in params.missing if name + _TIME_SUFFIX not in needed
+    }
+    if absent or params.malformed:
+        # Names only: a value may be a verification code or a meeting link.
+        problem = (
+            f"message {message.id} ({message.kind.value}, {lang}): "
+            f"missing {sorted(absent)}, unreadable times {sorted(params.malformed)}"
+        )
+        if strict:
+            raise ValueError(problem)
+        log.warning("rendered with '-' for %s", problem)
+    return rendered
+
+
+def example_params(
+    kind: MessageKind, required: Mapping[MessageKind, frozenset[str]] = REQUIRED_PARAMS
+) -> dict[str, str]:
+    """Return a value for every parameter ``kind`` requires, to preview or check its templates.
+
+    Times are 2026-12-03 10:00 UTC, the survey switches say "anonymous, for
+    attendees", and every other parameter reads as its own name in angle
+    brackets (``<meetup_title>``), so that a preview shows where each one goes.
+    """
+    values: dict[str, str] = {}
+    for name in sorted(required.get(kind, frozenset())):
+        if name.endswith(_TIME_SUFFIX):
+            values[name] = _EXAMPLE_TIME.isoformat()
+        elif name == "anonymous":
+            values[name] = "yes"
+        elif name == "audience":
+            values[name] = "attendees"
+        else:
+            values[name] = f"<{name}>"
+    return values
+
+
+def _allowed_fields(kind: MessageKind, needed: frozenset[str]) -> frozenset[str]:
+    """The fields a template of ``kind`` may use: its parameters and what derives from them."""
+    times = {name.removesuffix(_TIME_SUFFIX) for name in needed if name.endswith(_TIME_SUFFIX)}
+    derived = _SURVEY_FIELDS if kind in _SURVEY_KINDS else frozenset()
+    return needed | times | derived
+
+
+def _template_problems(where: str, template: str, allowed: frozenset[str]) -> list[str]:
+    """What is wrong with one subject or body, read with ``string.Formatter().parse``."""
+    try:
+        parsed = list(_FORMATTER.parse(template))
+    except ValueError as exc:
+        return [f"{where}: cannot be parsed ({exc})"]
+    problems = []
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if spec or conversion:
+            problems.append(f"{where}: {{{field}}} has a conversion or format spec")
+        if not field.isidentifier():
+            # Positional ("{}", "{0}"), attribute or index fields: a template
+            # names one parameter, nothing it could reach through it.
+            problems.append(f"{where}: {{{field}}} is not a parameter name")
+        elif field.endswith(_TIME_SUFFIX):
+            short = field.removesuffix(_TIME_SUFFIX)
+            problems.append(f"{where}: {{{field}}} shows a raw UTC timestamp; use {{{short}}}")
+        elif field not in allowed:
+            problems.append(f"{where}: unknown field {{{field}}}")
+    return problems
+
+
+def _fields(template: str) -> frozenset[str]:
+    """The fields ``template`` uses; call it on a template that parses."""
+    return frozenset(field for _, field, _, _ in _FORMATTER.parse(template) if field)
+
+
+def check_templates(
+    templates: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = TEMPLATES,
+    required: Mapping[MessageKind, frozenset[str]] = REQUIRED_PARAMS,
+) -> list[str]:
+    """Return what is wrong with the message templates, one line per problem; ``[]`` if nothing.
+
+    For every :class:`MessageKind` it checks that ``required`` lists its
+    parameters and that ``templates`` has a subject and a body in every
+    language of :data:`LANGS`; that each parses with ``string.Formatter`` and
+    uses only plain fields that are required parameters or derived from them
+    (``{starts}`` from ``starts_at``, never ``{starts_at}`` itself); that
+    subjects are one line and show no :data:`SECRET_PARAMS`, while a secret
+    the kind requires is in every body; that every language shows the same
+    fields; and that rendering with :func:`example_params` needs nothing more
+    and leaves no brace behind.  Both tables default to the real ones; pass
+    others to check a change before making it.
+    """
+    problems: list[str] = []
+    for kind in MessageKind:
+        needed = required.get(kind)
+        by_lang = templates.get(kind)
+        if needed is None:
+            problems.append(f"{kind.value}: no required parameters listed")
+            continue
+        if by_lang is None:
+            problems.append(f"{kind.value}: no templates")
+            continue
+        allowed = _allowed_fields(kind, needed)
+        shown: dict[Lang, frozenset[str]] = {}
+        for lang in LANGS:
+            pair = by_lang.get(lang)
+            if pair is None:
+                problems.append(f"{kind.value}/{lang}: no template")
+                continue
+            subject, body = pair
+            where = f"{kind.value}/{lang}"
+            found = _template_problems(f"{where} subject", subject, allowed)
+            found += _template_problems(f"{where} body", body, allowed)
+            if "\n" in subject or "\r" in subject:
+                found.append(f"{where} subject: more than one line")
+            if found:
+                # Checking fields or rendering a template that does not parse
+                # would only repeat the same problem.
+                problems += found
+                continue
+            for secret in sorted(_fields(subject) & SECRET_PARAMS):
+                problems.append(f"{where} subject: shows the secret {{{secret}}}")
+            for secret in sorted((needed & SECRET_PARAMS) - _fields(body)):
+                problems.append(f"{where} body: does not show {{{secret}}}")
+            shown[lang] = _fields(subject) | _fields(body)
+            problems += _rendering_problems(kind, lang, templates, required)
+        if len(set(shown.values())) > 1:
+            listed = ", ".join(f"{lang} {sorted(fields)}" for lang, fields in shown.items())
+            problems.append(f"{kind.value}: languages show different fields: {listed}")
+    return problems
+
+
+def _rendering_problems(
+    kind: MessageKind,
+    lang: Lang,
+    templates: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]],
+    required: Mapping[MessageKind, frozenset[str]],
+) -> list[str]:
+    """Render one kind in one language with :func:`example_params` and report what went wrong."""
+    message = Message(
+        id=MessageId("msg_template_check"),
+        recipient_id=MemberId("mem_template_check"),
+        kind=kind,
+        channel="check",
+        created_at=_EXAMPLE_TIME,
+        params=example_params(kind, required),
+    )
+    where = f"{kind.value}/{lang}"
+    try:
+        rendered = _render(message, lang, "Asia/Seoul", templates, required, strict=True)
+    except (ValueError, LookupError, AttributeError) as exc:
+        return [f"{where}: cannot be rendered ({exc})"]
+    # The example values hold no braces, so any left came from the template
+    # (an escaped "{{" or "}}"): a member would see it as it is.
+    return [
+        f"{where} {part}: a brace is left after rendering"
+        for part, text in (("subject", rendered.subject), ("body", rendered.body))
+        if "{" in text or "}" in text
+    ]

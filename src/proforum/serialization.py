@@ -116,7 +116,12 @@ def structure(value: Any, cls: type[Any]) -> Any:
 
 
 def export_storage(storage: Storage) -> dict[str, Any]:
-    """Read every table of ``storage`` in one transaction into a JSON-ready document."""
+    """Read every table of ``storage`` in one transaction into a JSON-ready document.
+
+    Messages are written as they are, a relay's claim (``claimed_by``,
+    ``claimed_until``) included; documents written before claims existed have
+    no such fields and import as messages nobody has claimed.
+    """
     with storage.unit_of_work() as uow:
         tables = {
             name: [unstructure(row) for row in lister(uow)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -382,7 +382,80 @@ class _MessageRepo:
         if now is not None:
             rows = [m for m in rows if m.due(now)]
         rows.sort(key=lambda m: (m.created_at, m.id))
-        return rows[:limit]
+        return rows[: max(limit, 0)]
+
+    def claim(
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        claimer: str,
+        *,
+        ids: Collection[MessageId] | None = None,
+    ) -> Sequence[Message]:
+        """Lease due messages; the unit of work holds the storage's lock, so no one races."""
+        if ids is None:
+            candidates = self.pending(limit, now)
+        else:
+            found = (self._t.get(i) for i in set(ids))
+            due = [m for m in found if m is not None and m.due(now)]
+            candidates = sorted(due, key=lambda m: (m.created_at, m.id))[: max(limit, 0)]
+        claimed = [m.claimed(claimer, now + lease) for m in candidates]
+        for message in claimed:
+            self._t.update(message)
+        return claimed
+
+    def mark(self, message: Message, claimer: str) -> bool:
+        stored = self._t.get(message.id)
+        if (
+            stored is None
+            or stored.status is not DeliveryStatus.PENDING
+            or stored.claimed_by != claimer
+        ):
+            return False
+        self._t.update(
+            attrs.evolve(
+                stored,
+                status=message.status,
+                attempts=message.attempts,
+                sent_at=message.sent_at,
+                last_error=message.last_error,
+                next_attempt_at=message.next_attempt_at,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return True
+
+    def release(self, ids: Collection[MessageId], claimer: str) -> int:
+        found = (self._t.get(i) for i in set(ids))
+        held = [
+            m
+            for m in found
+            if m is not None and m.status is DeliveryStatus.PENDING and m.claimed_by == claimer
+        ]
+        for message in held:
+            self._t.update(attrs.evolve(message, claimed_by=None, claimed_until=None))
+        return len(held)
+
+    def dead(
+        self, limit: int, before: tuple[datetime, MessageId] | None = None
+    ) -> Sequence[Message]:
+        rows = self._t.group("status", DeliveryStatus.FAILED)
+        if before is not None:
+            rows = [m for m in rows if (m.created_at, m.id) < before]
+        rows.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+        return rows[: max(limit, 0)]
+
+    def requeue(self, ids: Collection[MessageId] | None = None) -> int:
+        if ids is None:
+            rows = self._t.group("status", DeliveryStatus.FAILED)
+        else:
+            found = (self._t.get(i) for i in set(ids))
+            rows = [m for m in found if m is not None and m.status is DeliveryStatus.FAILED]
+        for message in rows:
+            self._t.update(message.requeued())
+        return len(rows)
 
     def all(self) -> Sequence[Message]:
         return sorted(self._t.values(), key=lambda m: (m.created_at, m.id))
@@ -405,6 +478,31 @@ class _InboxRepo:
         items = self._t.group("recipient", member_id)
         items.sort(key=lambda i: (i.delivered_at, i.message_id), reverse=True)
         return items
+
+    def page(
+        self,
+        member_id: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, MessageId] | None = None,
+        unread_only: bool = False,
+    ) -> Sequence[InboxItem]:
+        items = self._t.group("recipient", member_id)
+        if unread_only:
+            items = [i for i in items if i.read_at is None]
+        if before is not None:
+            items = [i for i in items if (i.delivered_at, i.message_id) < before]
+        items.sort(key=lambda i: (i.delivered_at, i.message_id), reverse=True)
+        return items[: max(limit, 0)]
+
+    def unread_count(self, member_id: MemberId) -> int:
+        return sum(1 for i in self._t.group("recipient", member_id) if i.read_at is None)
+
+    def mark_all_read(self, member_id: MemberId, at: datetime) -> int:
+        unread = [i for i in self._t.group("recipient", member_id) if i.read_at is None]
+        for item in unread:
+            self._t.update(attrs.evolve(item, read_at=at))
+        return len(unread)
 
     def all(self) -> Sequence[InboxItem]:
         return sorted(self._t.values(), key=lambda i: (i.delivered_at, i.message_id))

@@ -11,6 +11,7 @@ from proforum.cli.data import export_command, import_command
 from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
+from proforum.cli.notify import notify_group
 from proforum.cli.plugins import plugins_command
 from proforum.cli.survey import survey_group
 from proforum.errors import ProforumError
@@ -40,6 +41,7 @@ main.add_command(import_command)
 main.add_command(lottery_group)
 main.add_command(db_group)
 main.add_command(plugins_command)
+main.add_command(notify_group)
 main.add_command(survey_group)
 
 __all__ = ["main"]

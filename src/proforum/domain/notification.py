@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Self
+from typing import Any, Self
 
 import attrs
 
 from proforum.domain.common import MemberId, MessageId, optional_utc_validator, utc_validator
+from proforum.errors import InvalidIdentifier
 
 
 class MessageKind(enum.StrEnum):
@@ -21,12 +22,16 @@ class MessageKind(enum.StrEnum):
     SELECTED = "selected"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    OFFER_MADE = "offer_made"
+    OFFER_EXPIRING = "offer_expiring"
     MEETING_LINK = "meeting_link"
     REMINDER = "reminder"
     SURVEY_INVITATION = "survey_invitation"
     SURVEY_REMINDER = "survey_reminder"
     FOLLOW_UP_PROPOSED = "follow_up_proposed"
+    MEETUP_RESCHEDULED = "meetup_rescheduled"
     MEETUP_CANCELLED = "meetup_cancelled"
+    VERIFICATION_CODE = "verification_code"
 
 
 @attrs.frozen
@@ -57,11 +62,30 @@ class DeliveryStatus(enum.StrEnum):
 
     PENDING = "pending"
     SENT = "sent"
+    #: Dead-lettered: every attempt failed, or the receiver refused it for good.
     FAILED = "failed"
+    #: Withdrawn before delivery, such as a reminder for a meetup that was cancelled or moved.
+    CANCELLED = "cancelled"
 
 
 def _frozen_params(value: Mapping[str, str]) -> Mapping[str, str]:
     return dict(sorted(value.items()))
+
+
+#: The longest name a relay may claim messages under.
+MAX_CLAIMER_LENGTH = 128
+
+
+def _optional_claimer(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Attrs validator: ``None`` or a printable name of 1 to 128 characters."""
+    if value is None:
+        return
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_CLAIMER_LENGTH
+        or not value.isprintable()
+    ):
+        raise InvalidIdentifier(value, field=attribute.name)
 
 
 @attrs.frozen
@@ -71,6 +95,11 @@ class Message:
     ``params`` fill the template and may hold the meeting link, so they are
     left out of ``repr()``.  ``id`` is stable across retries: receivers use it
     to drop duplicates.
+
+    ``claimed_by`` and ``claimed_until`` are the relay's lease on a pending
+    message (:meth:`~proforum.ports.storage.MessageRepository.claim`): while
+    ``claimed_until`` lies in the future, no other relay picks the message up.
+    Both are ``None`` for a message nobody is delivering right now.
     """
 
     id: MessageId
@@ -87,9 +116,20 @@ class Message:
     last_error: str | None = None
     #: Not delivered before this time (backoff after a failed attempt); ``None``: now.
     next_attempt_at: datetime | None = attrs.field(default=None, validator=optional_utc_validator)
+    #: The relay delivering it right now (see :meth:`claimed`); ``None``: nobody.
+    claimed_by: str | None = attrs.field(default=None, validator=_optional_claimer, repr=False)
+    #: When that relay's lease runs out and another relay may take the message over.
+    claimed_until: datetime | None = attrs.field(
+        default=None, validator=optional_utc_validator, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        # A lease has an owner and an end, or neither.
+        if (self.claimed_by is None) != (self.claimed_until is None):
+            raise InvalidIdentifier(self.claimed_by, field="claimed_by")
 
     def sent(self, now: datetime) -> Self:
-        """Record a successful delivery."""
+        """Record a successful delivery; the claim is released."""
         return attrs.evolve(
             self,
             status=DeliveryStatus.SENT,
@@ -97,22 +137,56 @@ class Message:
             sent_at=now,
             last_error=None,
             next_attempt_at=None,
+            claimed_by=None,
+            claimed_until=None,
         )
 
     def failed(self, error: str, *, give_up: bool, retry_at: datetime | None = None) -> Self:
-        """Record a failed attempt: retry no earlier than ``retry_at``, or give up for good."""
+        """Record a failed attempt: retry no earlier than ``retry_at``, or give up for good.
+
+        The claim is released either way.
+        """
         return attrs.evolve(
             self,
             status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
             attempts=self.attempts + 1,
             last_error=error[:500],
             next_attempt_at=None if give_up else retry_at,
+            claimed_by=None,
+            claimed_until=None,
         )
 
+    def claimed(self, claimer: str, until: datetime) -> Self:
+        """Return the message leased to the relay ``claimer`` until ``until``."""
+        return attrs.evolve(self, claimed_by=claimer, claimed_until=until)
+
+    def requeued(self) -> Self:
+        """Return a dead-lettered message pending again, with its attempts reset.
+
+        ``last_error`` is kept, to show why it had failed, until the next attempt.
+        """
+        return attrs.evolve(
+            self,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+    def held(self, now: datetime) -> bool:
+        """Tell whether a relay's lease on this message is still running at ``now``."""
+        return self.claimed_until is not None and self.claimed_until > now
+
     def due(self, now: datetime) -> bool:
-        """Tell whether the relay should try this message at ``now``."""
-        return self.status is DeliveryStatus.PENDING and (
-            self.next_attempt_at is None or self.next_attempt_at <= now
+        """Tell whether a relay should try this message at ``now``.
+
+        It must be pending, past its backoff, and not leased to another relay.
+        """
+        return (
+            self.status is DeliveryStatus.PENDING
+            and (self.next_attempt_at is None or self.next_attempt_at <= now)
+            and not self.held(now)
         )
 
 

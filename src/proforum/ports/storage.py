@@ -14,7 +14,7 @@ rule, exactly as a database constraint would.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -313,7 +313,73 @@ class MessageRepository(Protocol):
         """Replace an existing message."""
 
     def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
-        """Pending messages due at ``now`` (all pending ones if ``None``), oldest first."""
+        """Pending messages due at ``now`` (all pending ones if ``None``), oldest first.
+
+        Due means past its backoff and not leased to a relay
+        (:meth:`~proforum.domain.notification.Message.due`).
+        """
+
+    def claim(
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        claimer: str,
+        *,
+        ids: Collection[MessageId] | None = None,
+    ) -> Sequence[Message]:
+        """Lease up to ``limit`` due messages to ``claimer`` until ``now + lease``; return them.
+
+        Due messages are those :meth:`pending` returns at ``now``: pending, past
+        their backoff, and not leased, or leased with a lease that has run
+        out (a relay that died mid-pass).  With ``ids``, only those messages
+        are candidates (a use case delivering the batch it just wrote).  The
+        messages come back oldest first, with ``claimed_by`` and
+        ``claimed_until`` set.
+
+        Claiming is atomic across processes: two relays claiming at once
+        never get the same message while its lease runs.  PostgreSQL selects
+        the rows ``FOR UPDATE SKIP LOCKED`` and updates them in the same
+        transaction; SQLite's ``BEGIN IMMEDIATE`` and the memory backend's
+        lock serialise claims, and the update only takes rows that are still
+        claimable.  The caller commits the unit of work right away.
+        """
+
+    def mark(self, message: Message, claimer: str) -> bool:
+        """Record the outcome of ``claimer``'s delivery attempt if it still holds the message.
+
+        ``message`` is the claimed message after
+        :meth:`~proforum.domain.notification.Message.sent` or
+        :meth:`~proforum.domain.notification.Message.failed`.  Its delivery
+        state (``status``, ``attempts``, ``sent_at``, ``last_error``,
+        ``next_attempt_at`` and the released claim) is written only if the
+        stored message is still pending and still claimed by ``claimer``;
+        nothing else of the row is touched.  A relay whose lease ran out and
+        was taken over, or whose message was cancelled meanwhile, changes
+        nothing.
+
+        :return: whether the outcome was recorded.
+        """
+
+    def release(self, ids: Collection[MessageId], claimer: str) -> int:
+        """Give up ``claimer``'s lease on ``ids`` (those still pending and claimed by it).
+
+        The relay calls it for the messages it claimed but could not settle,
+        so they need not wait for the lease to run out.  Return how many were
+        released.
+        """
+
+    def dead(
+        self, limit: int, before: tuple[datetime, MessageId] | None = None
+    ) -> Sequence[Message]:
+        """Failed (dead-lettered) messages, newest first, strictly before the keyset position."""
+
+    def requeue(self, ids: Collection[MessageId] | None = None) -> int:
+        """Put failed messages back to pending, attempts reset; return how many.
+
+        :param ids: only these messages (those of them that are failed); every
+            failed message if ``None``.
+        """
 
     def all(self) -> Sequence[Message]:
         """Every message, oldest first."""
@@ -333,6 +399,27 @@ class InboxRepository(Protocol):
 
     def for_recipient(self, member_id: MemberId) -> Sequence[InboxItem]:
         """A member's inbox, newest first."""
+
+    def page(
+        self,
+        member_id: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, MessageId] | None = None,
+        unread_only: bool = False,
+    ) -> Sequence[InboxItem]:
+        """Up to ``limit`` of a member's items, newest first, strictly before ``before``.
+
+        The order is ``(delivered_at, message_id)`` descending and ``before``
+        is a keyset position in it: a deep page costs the same as the first
+        (no ``OFFSET``).  ``unread_only`` leaves out items already read.
+        """
+
+    def unread_count(self, member_id: MemberId) -> int:
+        """How many of a member's items are unread, in one query."""
+
+    def mark_all_read(self, member_id: MemberId, at: datetime) -> int:
+        """Mark every unread item of a member read at ``at``; return how many."""
 
     def all(self) -> Sequence[InboxItem]:
         """Every item."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -25,7 +28,13 @@ from proforum.domain.events import (
 )
 from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
-from proforum.domain.notification import DeliveryStatus, Message, MessageKind, RetryPolicy
+from proforum.domain.notification import (
+    MAX_CLAIMER_LENGTH,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+    RetryPolicy,
+)
 from proforum.domain.survey import Survey
 from proforum.errors import (
     DeliveryRejected,
@@ -44,6 +53,16 @@ from proforum.ports.video import VideoProvider, VideoProviderFactory
 from proforum.services.retry import jitter
 
 log = logging.getLogger("proforum")
+
+#: How long a relay pass holds the messages it claimed before another relay may
+#: take them over: longer than delivering a whole pass ever takes.
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def relay_name() -> str:
+    """A name to claim messages under, unique to one relay pass: host, process, random part."""
+    name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return name[-MAX_CLAIMER_LENGTH:]
 
 
 @attrs.define
@@ -254,61 +273,123 @@ class ForumBase:
                     # The plugin's bug is logged with its traceback instead.
                     log.exception("plugin %r failed in %s", impl.plugin_name, name)
 
-    def _relay(self, batch: list[Message] | None = None, limit: int = 1000) -> DeliveryReport:
+    def _relay(
+        self,
+        batch: list[Message] | None = None,
+        limit: int = 1000,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> DeliveryReport:
         """Deliver ``batch`` (just written by a use case), or the oldest due messages.
 
-        Each message is delivered outside any transaction and marked in its own
-        short one, so a notifier that fails or hangs never rolls back the use
-        case.  A failed message stays pending until its next attempt time
-        (exponential backoff with full jitter, see :class:`RetryPolicy`) and is
-        marked failed after the forum's maximum number of attempts.
+        See :meth:`_relay_pass`; this returns its report only.
         """
+        return self._relay_pass(batch, limit, lease)[0]
+
+    def _relay_pass(
+        self, batch: list[Message] | None, limit: int, lease: timedelta
+    ) -> tuple[DeliveryReport, int]:
+        """One pass of the relay; return its report and how many messages it claimed.
+
+        The pass first *claims* its messages in one short transaction
+        (:meth:`~proforum.ports.storage.MessageRepository.claim`): the ids in
+        ``batch``, or up to ``limit`` of the oldest due messages, each leased
+        to this pass for ``lease``, so that no other relay sends them
+        meanwhile; the recipients are read in the same transaction, in one
+        query.  Each message is then delivered outside any transaction and
+        its outcome recorded in its own short one, only if this pass still
+        holds the message (:meth:`~proforum.ports.storage.MessageRepository.mark`),
+        so a notifier that fails or hangs never rolls back the use case, and
+        a relay that was too slow never overwrites another relay's work.  A
+        message whose lease ran out before its turn is left to the next pass.
+
+        A failed message stays pending until its next attempt time
+        (exponential backoff with full jitter, see :class:`RetryPolicy`) and is
+        marked failed after the forum's maximum number of attempts.  If the
+        pass stops on an exception, the messages it claimed but did not
+        settle are released at once rather than when their lease runs out.
+        """
+        claimer = relay_name()
         with self._storage.unit_of_work() as uow:
+            now = self._clock.now()
             if batch is None:
-                batch = list(uow.messages.pending(limit, self._clock.now()))
-            recipients = uow.members.get_many({m.recipient_id for m in batch})
-        report = DeliveryReport()
-        for message in batch:
-            recipient = recipients.get(message.recipient_id)
-            error: str | None = None
-            permanent = False
-            if recipient is None:
-                error = "recipient no longer exists"
-                permanent = True
+                claimed = list(uow.messages.claim(limit, now, lease, claimer))
             else:
-                try:
-                    notifier = self._notifier(message.channel)
-                    notifier.deliver(
-                        message, recipient, render(message, recipient.locale, recipient.time_zone)
-                    )
-                except Exception as exc:
-                    # Only the kind of failure: the text of an exception may hold
-                    # the link or an address.
-                    error = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
-                    if isinstance(exc, DeliveryRejected):
-                        error = f"{error}: {exc.params.get('reason', 'rejected')}"
-                        permanent = True
-                    log.warning("delivery of message %s failed: %s", message.id, error)
-            with self._storage.unit_of_work() as uow:
-                current = uow.messages.get(message.id)
-                if current is None or current.status is not DeliveryStatus.PENDING:
+                ids = [m.id for m in batch]
+                claimed = list(uow.messages.claim(len(ids), now, lease, claimer, ids=ids))
+            recipients = uow.members.get_many({m.recipient_id for m in claimed})
+            uow.commit()
+        report = DeliveryReport()
+        unsettled = {m.id for m in claimed}
+        try:
+            for message in claimed:
+                until = message.claimed_until
+                if until is not None and self._clock.now() >= until:
+                    # Another relay may be sending it already: leave it to a later pass.
+                    log.warning("message %s: the lease ran out before its turn", message.id)
                     continue
-                now = self._clock.now()
-                if error is None:
-                    uow.messages.update(current.sent(now))
-                    report = attrs.evolve(report, sent=report.sent + 1)
-                else:
-                    attempts = current.attempts + 1
-                    give_up = permanent or attempts >= self._max_attempts
-                    retry_at = now + self._retry.delay(attempts, jitter())
-                    uow.messages.update(current.failed(error, give_up=give_up, retry_at=retry_at))
-                    report = attrs.evolve(
-                        report,
-                        failed=report.failed + (1 if give_up else 0),
-                        retrying=report.retrying + (0 if give_up else 1),
+                error, permanent = self._deliver(message, recipients.get(message.recipient_id))
+                with self._storage.unit_of_work() as uow:
+                    now = self._clock.now()
+                    if error is None:
+                        outcome = message.sent(now)
+                    else:
+                        attempts = message.attempts + 1
+                        give_up = permanent or attempts >= self._max_attempts
+                        retry_at = now + self._retry.delay(attempts, jitter())
+                        outcome = message.failed(error, give_up=give_up, retry_at=retry_at)
+                    recorded = uow.messages.mark(outcome, claimer)
+                    uow.commit()
+                unsettled.discard(message.id)
+                if not recorded:
+                    log.warning(
+                        "message %s: taken over or withdrawn meanwhile; outcome not recorded",
+                        message.id,
                     )
+                elif outcome.status is DeliveryStatus.SENT:
+                    report = attrs.evolve(report, sent=report.sent + 1)
+                elif outcome.status is DeliveryStatus.FAILED:
+                    report = attrs.evolve(report, failed=report.failed + 1)
+                else:
+                    report = attrs.evolve(report, retrying=report.retrying + 1)
+        finally:
+            if unsettled:
+                self._release(unsettled, claimer)
+        return report, len(claimed)
+
+    def _deliver(self, message: Message, recipient: Member | None) -> tuple[str | None, bool]:
+        """Hand ``message`` to its notifier.
+
+        :return: the kind of failure (``None``: delivered) and whether it is
+            permanent (no recipient any more, or the receiver refused for good).
+        """
+        if recipient is None:
+            return "recipient no longer exists", True
+        try:
+            notifier = self._notifier(message.channel)
+            notifier.deliver(
+                message, recipient, render(message, recipient.locale, recipient.time_zone)
+            )
+        except Exception as exc:
+            # Only the kind of failure: the text of an exception may hold
+            # the link or an address.
+            error = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
+            permanent = False
+            if isinstance(exc, DeliveryRejected):
+                error = f"{error}: {exc.params.get('reason', 'rejected')}"
+                permanent = True
+            log.warning("delivery of message %s failed: %s", message.id, error)
+            return error, permanent
+        return None, False
+
+    def _release(self, ids: set[MessageId], claimer: str) -> None:
+        """Give up the lease on ``ids``; a failure only means they wait for the lease to end."""
+        try:
+            with self._storage.unit_of_work() as uow:
+                uow.messages.release(ids, claimer)
                 uow.commit()
-        return report
+        except Exception as exc:
+            kind = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
+            log.warning("releasing %d claimed message(s) failed: %s", len(ids), kind)
 
     def _notifier(self, name: str) -> Notifier:
         """The notifier called ``name``, built on first use."""

@@ -9,6 +9,7 @@ from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
 from proforum.services.meetups import MeetupUseCases
 from proforum.services.members import MemberUseCases
+from proforum.services.outbox import OutboxUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.surveys import SurveyUseCases
 
@@ -21,6 +22,7 @@ class Forum(
     AttendanceUseCases,
     SurveyUseCases,
     InboxUseCases,
+    OutboxUseCases,
 ):
     """A professional community forum wired to storage, plugins and a clock.
 

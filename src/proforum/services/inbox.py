@@ -1,17 +1,28 @@
-"""Use cases of the in-app inbox and of the message relay."""
+"""Use cases of the in-app inbox: pages of it, unread counts, marking items read."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, overload
 
 import attrs
 
 from proforum.domain.common import MemberId, MessageId, check_id
+from proforum.domain.identity import Member
 from proforum.domain.notification import InboxItem, Message
-from proforum.errors import InvalidInput, NotFound, NotOwner
+from proforum.errors import InvalidCursor, InvalidIdentifier, InvalidInput, NotFound, NotOwner
 from proforum.i18n import render
 from proforum.ports.notifier import RenderedMessage
-from proforum.services.base import DeliveryReport, ForumBase
+from proforum.services.base import ForumBase
+
+#: The most items one inbox page may hold.
+INBOX_PAGE_MAX = 100
+_CURSOR_PREFIX = "i1."
+_CURSOR_MAX_LENGTH = 200
 
 
 @attrs.frozen
@@ -27,28 +38,150 @@ class InboxEntry:
         return self.item.read_at is None
 
 
-class InboxUseCases(ForumBase):
-    """Reading the in-app inbox, and pushing the outbox through the notifiers."""
+@attrs.frozen(eq=False)
+class InboxPage(Sequence[InboxEntry]):
+    """A page of a member's inbox, newest first.
 
-    def inbox(self, actor: MemberId, *, unread_only: bool = False) -> Sequence[InboxEntry]:
-        """Return the actor's inbox, newest first, rendered in their language."""
+    ``next_cursor`` is an opaque string to pass as ``before`` for the next
+    (older) page, or ``None`` when this page is the last.  The page is also a
+    sequence of its entries (``len(page)``, ``page[0]``, ``for entry in
+    page``, ``page == []``), so code written when :meth:`~InboxUseCases.inbox`
+    returned a list keeps working.
+    """
+
+    entries: tuple[InboxEntry, ...]
+    next_cursor: str | None = None
+
+    @overload
+    def __getitem__(self, index: int) -> InboxEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[InboxEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> InboxEntry | Sequence[InboxEntry]:
+        return self.entries[index]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[InboxEntry]:
+        return iter(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, InboxPage):
+            return (self.entries, self.next_cursor) == (other.entries, other.next_cursor)
+        if isinstance(other, list | tuple):
+            return list(self.entries) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def encode_cursor(delivered_at: datetime, message_id: MessageId) -> str:
+    """The opaque cursor of the position just after ``(delivered_at, message_id)``."""
+    position = json.dumps([delivered_at.astimezone(UTC).isoformat(), message_id])
+    return _CURSOR_PREFIX + base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: object) -> tuple[datetime, MessageId]:
+    """The keyset position held by a cursor from :func:`encode_cursor`.
+
+    :raises InvalidCursor: ``cursor`` is not such a string.
+    """
+    if (
+        not isinstance(cursor, str)
+        or len(cursor) > _CURSOR_MAX_LENGTH
+        or not cursor.startswith(_CURSOR_PREFIX)
+    ):
+        raise InvalidCursor(cursor)
+    body = cursor.removeprefix(_CURSOR_PREFIX)
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        position: Any = json.loads(raw.decode())
+        at_text, message_id = position
+        at = datetime.fromisoformat(at_text)
+        check_id("message_id", message_id)
+    except (
+        binascii.Error,
+        UnicodeDecodeError,
+        ValueError,
+        TypeError,
+        OverflowError,
+        InvalidIdentifier,
+    ):
+        raise InvalidCursor(cursor) from None
+    if at.utcoffset() is None:
+        raise InvalidCursor(cursor)
+    try:
+        return at.astimezone(UTC), MessageId(message_id)
+    except OverflowError:  # a moment just outside what datetime holds in UTC
+        raise InvalidCursor(cursor) from None
+
+
+def _entry(item: InboxItem, member: Member) -> InboxEntry:
+    as_message = Message(
+        id=item.message_id,
+        recipient_id=item.recipient_id,
+        kind=item.kind,
+        channel="inbox",
+        created_at=item.delivered_at,
+        params=item.params,
+    )
+    return InboxEntry(item, render(as_message, member.locale, member.time_zone))
+
+
+class InboxUseCases(ForumBase):
+    """Reading the in-app inbox and marking it read: each member their own only."""
+
+    def inbox(
+        self,
+        actor: MemberId,
+        *,
+        unread_only: bool = False,
+        limit: int = 20,
+        before: str | None = None,
+    ) -> InboxPage:
+        """Return a page of the actor's inbox, newest first, rendered in their language.
+
+        Pass the page's ``next_cursor`` as ``before`` for the next, older
+        page (keyset pagination: a deep page costs the same as the first).
+        ``unread_only`` leaves out what the actor has read already; a cursor
+        works with either setting.
+
+        :raises NotFound: the actor does not exist.
+        :raises InvalidInput: ``limit`` is not 1 to 100, or ``unread_only``
+            is not a bool.
+        :raises InvalidCursor: ``before`` is not a cursor this method returned.
+        """
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= INBOX_PAGE_MAX
+        ):
+            raise InvalidInput(limit)
+        if not isinstance(unread_only, bool):
+            raise InvalidInput(unread_only)
+        position = None if before is None else decode_cursor(before)
         with self._transaction() as tx:
             member = tx.member(actor)
-            items = tx.uow.inbox.for_recipient(actor)
-        entries = []
-        for item in items:
-            if unread_only and item.read_at is not None:
-                continue
-            as_message = Message(
-                id=item.message_id,
-                recipient_id=item.recipient_id,
-                kind=item.kind,
-                channel="inbox",
-                created_at=item.delivered_at,
-                params=item.params,
+            # One more than asked tells whether another page follows.
+            items = list(
+                tx.uow.inbox.page(actor, limit=limit + 1, before=position, unread_only=unread_only)
             )
-            entries.append(InboxEntry(item, render(as_message, member.locale, member.time_zone)))
-        return entries
+        more = len(items) > limit
+        items = items[:limit]
+        last = items[-1] if more else None
+        cursor = None if last is None else encode_cursor(last.delivered_at, last.message_id)
+        return InboxPage(tuple(_entry(item, member) for item in items), cursor)
+
+    def unread_count(self, actor: MemberId) -> int:
+        """Return how many items of the actor's inbox are unread (one query).
+
+        :raises NotFound: the actor does not exist.
+        """
+        with self._transaction() as tx:
+            tx.member(actor)
+            return tx.uow.inbox.unread_count(actor)
 
     def mark_read(self, actor: MemberId, message_id: MessageId) -> InboxItem:
         """Mark one of the actor's inbox items as read.
@@ -69,18 +202,11 @@ class InboxUseCases(ForumBase):
             tx.uow.inbox.update(read)
         return read
 
-    def deliver_pending(self, *, limit: int = 1000) -> DeliveryReport:
-        """Deliver up to ``limit`` pending messages through their notifiers.
+    def mark_all_read(self, actor: MemberId) -> int:
+        """Mark every unread item of the actor's inbox read, in one statement; return how many.
 
-        Forums opened with ``deliver="manual"`` call this from a worker; by
-        default every use case delivers its own messages right after commit, and
-        this call only retries those that failed.
+        :raises NotFound: the actor does not exist.
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidInput(limit)
-        return self._relay(None, limit)
-
-    def outbox(self) -> Sequence[Message]:
-        """Every message ever written, oldest first (for operators and tests)."""
         with self._transaction() as tx:
-            return tx.uow.messages.all()
+            tx.member(actor)
+            return tx.uow.inbox.mark_all_read(actor, tx.now)

@@ -24,14 +24,17 @@ Capability flags are class attributes a backend may switch off, e.g.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from proforum.domain.common import (
     CommentId,
@@ -68,6 +71,8 @@ from proforum.errors import AlreadyExists, NicknameTaken, NotFound
 from proforum.ports.storage import Storage
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+#: The lease the claim tests take on messages.
+LEASE = timedelta(minutes=5)
 
 
 # --------------------------------------------------------------------------- sample data
@@ -735,6 +740,322 @@ class StorageContract:
             got = uow.inbox.get(MessageId("msg_0000"))
             assert got is not None
             assert got.read_at == T0 + timedelta(hours=1)
+
+    # -- claims: several relays on one storage -----------------------------------
+
+    def test_claim_leases_the_oldest_due_messages(self, storage: Storage) -> None:
+        """``claim`` leases due messages oldest first, skipping backoff and leased ones."""
+        messages = [sample_message(i, minute=i) for i in range(1, 7)]
+        backing_off = messages[0].failed("Timeout", give_up=False, retry_at=T0 + timedelta(hours=2))
+        sent = messages[1].sent(T0)
+        self._put(storage, backing_off, sent, *messages[2:])
+        now = T0 + timedelta(hours=1)
+        with storage.unit_of_work() as uow:
+            first = uow.messages.claim(2, now, LEASE, "relay-a")
+            uow.commit()
+        assert [m.id for m in first] == ["msg_0003", "msg_0004"]
+        assert {(m.claimed_by, m.claimed_until) for m in first} == {("relay-a", now + LEASE)}
+        assert [m.params for m in first] == [messages[2].params, messages[3].params]
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(MessageId("msg_0003")) == first[0]
+            # Leased messages are not due for anyone else.
+            assert [m.id for m in uow.messages.pending(10, now)] == ["msg_0005", "msg_0006"]
+            second = uow.messages.claim(10, now, LEASE, "relay-b")
+            uow.commit()
+        assert [m.id for m in second] == ["msg_0005", "msg_0006"]
+        with storage.unit_of_work() as uow:
+            assert uow.messages.claim(10, now, LEASE, "relay-c") == []
+            # The backoff ends: that message becomes claimable.
+            later = uow.messages.claim(1, T0 + timedelta(hours=2), LEASE, "relay-c")
+            assert [m.id for m in later] == ["msg_0001"]
+            assert later[0].attempts == 1
+
+    def test_a_claim_without_commit_is_not_kept(self, storage: Storage) -> None:
+        """A claim is a write like any other: rolled back, it leaves the message free."""
+        self._put(storage, sample_message(1))
+        with storage.unit_of_work() as uow:
+            assert len(uow.messages.claim(5, T0, LEASE, "relay-a")) == 1
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.messages.claim(5, T0, LEASE, "relay-b")] == ["msg_0001"]
+
+    def test_an_expired_lease_can_be_taken_over(self, storage: Storage) -> None:
+        """Once a lease has run out, another relay claims the same message, same id."""
+        self._put(storage, sample_message(1), sample_message(2, minute=1))
+        with storage.unit_of_work() as uow:
+            taken = uow.messages.claim(5, T0, LEASE, "relay-a")
+            uow.commit()
+        just_before = T0 + LEASE - timedelta(microseconds=1)
+        with storage.unit_of_work() as uow:
+            assert uow.messages.claim(5, just_before, LEASE, "relay-b") == []
+            again = uow.messages.claim(5, T0 + LEASE, LEASE, "relay-b")
+            uow.commit()
+        assert [m.id for m in again] == [m.id for m in taken]
+        assert {m.claimed_by for m in again} == {"relay-b"}
+        assert {m.claimed_until for m in again} == {T0 + 2 * LEASE}
+
+    def test_claiming_chosen_ids(self, storage: Storage) -> None:
+        """With ``ids``, only those of them that are due are claimed."""
+        messages = [sample_message(i, minute=i) for i in range(1, 5)]
+        self._put(storage, *messages[:3], messages[3].sent(T0))
+        wanted = [MessageId("msg_0003"), MessageId("msg_0001"), MessageId("msg_0004")]
+        with storage.unit_of_work() as uow:
+            claimed = uow.messages.claim(10, T0, LEASE, "relay-a", ids=[*wanted, MessageId("x")])
+            assert [m.id for m in claimed] == ["msg_0001", "msg_0003"]
+            assert uow.messages.claim(10, T0, LEASE, "relay-b", ids=[]) == []
+            again = uow.messages.claim(10, T0, LEASE, "relay-b", ids=wanted)
+            assert again == []
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.messages.pending(10, T0)] == ["msg_0002"]
+
+    def test_marking_needs_the_claim(self, storage: Storage) -> None:
+        """Only the relay holding a message records its outcome; a slow one changes nothing."""
+        original = sample_message(1)
+        self._put(storage, original, sample_message(2, minute=1))
+        with storage.unit_of_work() as uow:
+            (slow,) = uow.messages.claim(1, T0, LEASE, "relay-slow")
+            uow.commit()
+        expired = T0 + LEASE
+        with storage.unit_of_work() as uow:
+            (fast,) = uow.messages.claim(1, expired, LEASE, "relay-fast")
+            uow.commit()
+        assert fast.id == slow.id
+        with storage.unit_of_work() as uow:
+            # The slow relay's lease was taken over: its outcome is ignored.
+            assert uow.messages.mark(slow.failed("Timeout", give_up=True), "relay-slow") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(slow.id) == fast
+            changed = attrs.evolve(fast.sent(expired), params={"link": "https://other.example"})
+            assert uow.messages.mark(changed, "relay-fast") is True
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.messages.get(slow.id)
+            assert stored is not None
+            assert stored.status is DeliveryStatus.SENT
+            assert (stored.attempts, stored.sent_at) == (1, expired)
+            assert (stored.claimed_by, stored.claimed_until) == (None, None)
+            assert stored.params == original.params  # only the delivery state is written
+            # Sent is final: neither relay can mark it again.
+            assert uow.messages.mark(fast.failed("X", give_up=True), "relay-fast") is False
+            assert uow.messages.mark(slow.sent(expired), "relay-slow") is False
+            # A message nobody claimed is not marked either.
+            other = uow.messages.get(MessageId("msg_0002"))
+            assert other is not None
+            assert uow.messages.mark(other.sent(expired), "relay-fast") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.status for m in uow.messages.all()] == [
+                DeliveryStatus.SENT,
+                DeliveryStatus.PENDING,
+            ]
+
+    def test_a_failed_attempt_is_marked_with_its_backoff(self, storage: Storage) -> None:
+        """A failure recorded by the claim holder releases it until its next attempt time."""
+        self._put(storage, sample_message(1))
+        retry_at = T0 + timedelta(minutes=3)
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.messages.claim(1, T0, LEASE, "relay-a")
+            outcome = claimed.failed("SMTPServerDisconnected", give_up=False, retry_at=retry_at)
+            assert uow.messages.mark(outcome, "relay-a") is True
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.messages.get(MessageId("msg_0001"))
+            assert stored == attrs.evolve(outcome, claimed_by=None, claimed_until=None)
+            assert uow.messages.claim(1, retry_at - timedelta(seconds=1), LEASE, "b") == []
+            assert len(uow.messages.claim(1, retry_at, LEASE, "relay-b")) == 1
+
+    def test_release_gives_back_only_ones_own_claims(self, storage: Storage) -> None:
+        """``release`` clears the caller's leases and leaves other relays' alone."""
+        self._put(storage, *(sample_message(i, minute=i) for i in range(1, 5)))
+        with storage.unit_of_work() as uow:
+            mine = uow.messages.claim(2, T0, LEASE, "relay-a")
+            theirs = uow.messages.claim(2, T0, LEASE, "relay-b")
+            uow.commit()
+        ids = [m.id for m in (*mine, *theirs)]
+        with storage.unit_of_work() as uow:
+            assert uow.messages.release(ids, "relay-a") == 2
+            assert uow.messages.release([], "relay-a") == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            free = uow.messages.claim(10, T0, LEASE, "relay-c")
+        assert [m.id for m in free] == [m.id for m in mine]
+
+    def test_concurrent_claims_never_share_a_message(self, storage: Storage) -> None:
+        """Threads claiming small batches at once each get different messages, all of them."""
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        self._put(storage, *(sample_message(i, minute=i % 7) for i in range(60)))
+        got: dict[str, list[MessageId]] = {}
+        errors: list[BaseException] = []
+        start = threading.Barrier(4)
+
+        def relay(name: str) -> None:
+            try:
+                start.wait(timeout=30)
+                mine = got.setdefault(name, [])
+                while True:
+                    with storage.unit_of_work() as uow:
+                        batch = uow.messages.claim(4, T0, LEASE, name)
+                        uow.commit()
+                    if not batch:
+                        return
+                    mine.extend(m.id for m in batch)
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=relay, args=(f"relay-{n}",)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        every = [message_id for ids in got.values() for message_id in ids]
+        assert len(every) == len(set(every)) == 60
+
+    # -- dead letters ----------------------------------------------------------
+
+    def test_dead_letters_newest_first_and_requeued(self, storage: Storage) -> None:
+        """Failed messages list newest first by keyset; ``requeue`` makes them pending again."""
+        messages = [sample_message(i, minute=i // 2) for i in range(8)]
+        dead = [m.failed("TimeoutError", give_up=True) for m in messages[:6]]
+        self._put(storage, *dead, messages[6], messages[7].sent(T0))
+        expected = sorted(dead, key=lambda m: (m.created_at, m.id), reverse=True)
+        with storage.unit_of_work() as uow:
+            first = list(uow.messages.dead(4))
+            assert first == expected[:4]
+            rest = list(uow.messages.dead(4, (first[-1].created_at, first[-1].id)))
+            assert rest == expected[4:]
+            assert uow.messages.requeue([dead[0].id, messages[6].id, MessageId("x")]) == 1
+            assert uow.messages.requeue([]) == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            again = uow.messages.get(dead[0].id)
+            assert again == dead[0].requeued()
+            assert (again.status, again.attempts, again.last_error) == (
+                DeliveryStatus.PENDING,
+                0,
+                "TimeoutError",
+            )
+            assert uow.messages.requeue(None) == 5
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.messages.dead(10) == []
+            assert len(uow.messages.pending(10, T0)) == 7
+
+    # -- inbox pages -------------------------------------------------------------
+
+    @staticmethod
+    def _inbox_items(recipient: str, count: int, read: Collection[int] = ()) -> list[InboxItem]:
+        return [
+            InboxItem(
+                MessageId(f"msg_{recipient}_{i:04d}"),
+                MemberId(recipient),
+                MessageKind.REMINDER,
+                T0 + timedelta(minutes=i // 3),  # threes share a time: ids break the tie
+                {"meetup_title": "모임"},
+                read_at=T0 + timedelta(days=1) if i in read else None,
+            )
+            for i in range(count)
+        ]
+
+    def test_inbox_pages_newest_first_by_keyset(self, storage: Storage) -> None:
+        """Pages neither skip nor repeat items; ``unread_only`` leaves read ones out."""
+        items = self._inbox_items("mem_0001", 11, read={0, 4, 5, 10})
+        self._put(storage, *items, *self._inbox_items("mem_0002", 3))
+        newest = sorted(items, key=lambda i: (i.delivered_at, i.message_id), reverse=True)
+        member = MemberId("mem_0001")
+        with storage.unit_of_work() as uow:
+            page1 = list(uow.inbox.page(member, limit=5))
+            assert page1 == newest[:5]
+            last = page1[-1]
+            page2 = list(
+                uow.inbox.page(member, limit=5, before=(last.delivered_at, last.message_id))
+            )
+            assert page2 == newest[5:10]
+            unread = list(uow.inbox.page(member, limit=20, unread_only=True))
+            assert unread == [i for i in newest if i.read_at is None]
+            after = list(
+                uow.inbox.page(
+                    member,
+                    limit=20,
+                    before=(unread[2].delivered_at, unread[2].message_id),
+                    unread_only=True,
+                )
+            )
+            assert after == unread[3:]
+            assert uow.inbox.page(MemberId("mem_0009"), limit=5) == []
+            assert uow.inbox.unread_count(member) == 7
+            assert uow.inbox.unread_count(MemberId("mem_0009")) == 0
+
+    def test_mark_all_read(self, storage: Storage) -> None:
+        """``mark_all_read`` marks the member's unread items only and counts them."""
+        items = self._inbox_items("mem_0001", 5, read={1})
+        others = self._inbox_items("mem_0002", 2)
+        self._put(storage, *items, *others)
+        at = T0 + timedelta(days=2)
+        with storage.unit_of_work() as uow:
+            assert uow.inbox.mark_all_read(MemberId("mem_0001"), at) == 4
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = {i.message_id: i.read_at for i in uow.inbox.all()}
+            assert stored[items[1].message_id] == items[1].read_at  # read before: unchanged
+            assert [stored[i.message_id] for i in items if i is not items[1]] == [at] * 4
+            assert {stored[i.message_id] for i in others} == {None}
+            assert uow.inbox.unread_count(MemberId("mem_0001")) == 0
+            assert uow.inbox.mark_all_read(MemberId("mem_0001"), at) == 0
+
+    def test_paging_through_yields_every_item_once_in_order(self, storage: Storage) -> None:
+        """Whatever the page size, paging through gives every item exactly once, newest first.
+
+        A Hypothesis property over the inbox's layout (delivery times, many
+        of them shared, so the message id must break ties the same way on
+        every page; read and unread items), the page size and
+        ``unread_only``.  Each example fills the inbox of a new member: the
+        storage is shared between examples.
+        """
+        members = itertools.count(1)
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(
+            layout=st.lists(st.tuples(st.integers(0, 5), st.booleans()), max_size=30),
+            size=st.integers(1, 12),
+            unread_only=st.booleans(),
+        )
+        def page_through(layout: list[tuple[int, bool]], size: int, unread_only: bool) -> None:
+            member = MemberId(f"mem_{next(members):06d}")
+            items = [
+                InboxItem(
+                    MessageId(f"msg_{member}_{n:03d}"),
+                    member,
+                    MessageKind.MEETING_LINK,
+                    T0 + timedelta(minutes=minute),
+                    {"link": "https://zoom.us/j/1"},
+                    read_at=T0 + timedelta(days=1) if read else None,
+                )
+                for n, (minute, read) in enumerate(layout)
+            ]
+            self._put(storage, *items)
+            expected = sorted(
+                (i for i in items if not (unread_only and i.read_at is not None)),
+                key=lambda i: (i.delivered_at, i.message_id),
+                reverse=True,
+            )
+            seen: list[InboxItem] = []
+            before = None
+            with storage.unit_of_work() as uow:
+                while True:
+                    page = list(
+                        uow.inbox.page(member, limit=size, before=before, unread_only=unread_only)
+                    )
+                    assert len(page) <= size
+                    seen.extend(page)
+                    if len(page) < size:
+                        break
+                    before = (page[-1].delivered_at, page[-1].message_id)
+            assert seen == expected
+
+        page_through()
 
     # -- transactions --------------------------------------------------------
 

@@ -450,6 +450,10 @@ def _message(draw: st.DrawFn, statuses: tuple[DeliveryStatus, ...]) -> Message:
     failures = draw(st.integers(0, 3)) if status is DeliveryStatus.PENDING else 0
     for _ in range(failures):
         message = message.failed("TimeoutError", give_up=False, retry_at=later)
+    if status is DeliveryStatus.PENDING and draw(st.booleans()):
+        # A relay is delivering it: leased to a relay pass until some later time.
+        relay = draw(st.from_regex(r"\A[a-z0-9-]{1,20}:[0-9]{1,7}:[0-9a-f]{8}\Z"))
+        message = message.claimed(relay, later + timedelta(minutes=5))
     if status is DeliveryStatus.SENT:
         message = message.sent(later)
     elif status is DeliveryStatus.FAILED:
@@ -460,7 +464,10 @@ def _message(draw: st.DrawFn, statuses: tuple[DeliveryStatus, ...]) -> Message:
 def messages(
     *, statuses: Iterable[DeliveryStatus | str] | None = None
 ) -> st.SearchStrategy[Message]:
-    """Outbox messages in one of ``statuses``, with the attempts that lead there."""
+    """Outbox messages in one of ``statuses``, with the attempts that lead there.
+
+    Some pending messages are claimed by a relay (``claimed_by``, ``claimed_until``).
+    """
     return _message(tuple(DeliveryStatus(s) for s in statuses or DeliveryStatus))
 
 

@@ -483,6 +483,8 @@ def message_row(m: Message) -> dict[str, Any]:
         "sent_at": m.sent_at,
         "last_error": m.last_error,
         "next_attempt_at": m.next_attempt_at,
+        "claimed_by": m.claimed_by,
+        "claimed_until": m.claimed_until,
     }
 
 
@@ -500,6 +502,8 @@ def message_from(r: Row) -> Message:
         sent_at=r["sent_at"],
         last_error=r["last_error"],
         next_attempt_at=r["next_attempt_at"],
+        claimed_by=r["claimed_by"],
+        claimed_until=r["claimed_until"],
     )
 
 

@@ -25,8 +25,9 @@ Repositories behave exactly like the memory backend's:
   it holds itself.
 
 Every repository method is one statement whatever the number of rows, but
-for responses, whose answers live in a second table (two statements), and
-their statistics (three ``GROUP BY`` queries).  Other
+for responses, whose answers live in a second table (two statements),
+their statistics (three ``GROUP BY`` queries), and claiming messages for a
+relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update).  Other
 database failures become :class:`~proforum.errors.StorageError`; statement
 parameters are never shown in errors or logs.
 """
@@ -36,7 +37,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -580,7 +581,6 @@ class _ResponseRepo(_Repo[Response]):
         # Sorted here, by code point: the same order on every database and locale.
         return sorted(str(text) for (text,) in self._uow.execute(stmt))
 
-
     def rewrite_in_id_order(self, survey_id: SurveyId) -> None:
         responses = self.for_survey(survey_id)
         if not responses:
@@ -595,6 +595,7 @@ class _ResponseRepo(_Repo[Response]):
         answers = [row for x in responses for row in m.answer_rows(x)]
         if answers:
             self._uow.execute(sa.insert(t.survey_answers), answers)
+
 
 def _band(value: str | None) -> ExperienceBand | None:
     return None if value is None else ExperienceBand(value)
@@ -640,13 +641,132 @@ class _MessageRepo(_Repo[Message]):
     def update(self, message: Message) -> None:
         self._update(message)
 
+    def _due(self, now: datetime) -> list[sa.ColumnElement[bool]]:
+        """Pending, past its backoff, and not leased (or the lease ran out) at ``now``."""
+        c = self.table.c
+        due = sa.bindparam("due", now, type_=UtcDateTime())
+        return [
+            c.status == DeliveryStatus.PENDING.value,
+            sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= due),
+            sa.or_(c.claimed_until.is_(None), c.claimed_until <= due),
+        ]
+
     def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
         c = self.table.c
-        where = [c.status == DeliveryStatus.PENDING.value]
-        if now is not None:
-            due = sa.bindparam("due", now, type_=UtcDateTime())
-            where.append(sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= due))
+        where = self._due(now) if now is not None else [c.status == DeliveryStatus.PENDING.value]
         return self._list(*where, order_by=(c.created_at, c.id), limit=limit)
+
+    def claim(
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        claimer: str,
+        *,
+        ids: Collection[MessageId] | None = None,
+    ) -> Sequence[Message]:
+        """Two statements: pick the due rows, then lease those still claimable.
+
+        PostgreSQL picks ``FOR UPDATE SKIP LOCKED``: rows another relay is
+        claiming at this moment are passed over rather than waited for, and
+        a row whose claim committed meanwhile is re-checked and dropped.
+        SQLite has no row locks and needs none: the unit of work began with
+        ``BEGIN IMMEDIATE`` and holds the only write lock from the pick to
+        the commit.  On both, the ``UPDATE`` repeats the conditions, so it
+        never takes over a lease that is still running.
+        """
+        if limit < 1 or (ids is not None and not ids):
+            return []
+        c = self.table.c
+        where = self._due(now)
+        if ids is not None:
+            where.append(c.id.in_(sorted(set(ids))))
+        pick = sa.select(c.id).where(*where).order_by(c.created_at, c.id).limit(limit)
+        if self._uow.locks_rows:
+            pick = pick.with_for_update(skip_locked=True)
+        picked = [row[0] for row in self._uow.execute(pick)]
+        if not picked:
+            return []
+        stmt = (
+            sa.update(self.table)
+            .where(c.id.in_(picked), *where)
+            .values(claimed_by=claimer, claimed_until=now + lease)
+            .returning(*self.table.c)
+        )
+        claimed = [m.message_from(row) for row in self._uow.execute(stmt).mappings()]
+        return sorted(claimed, key=lambda message: (message.created_at, message.id))
+
+    def mark(self, message: Message, claimer: str) -> bool:
+        c = self.table.c
+        stmt = (
+            sa.update(self.table)
+            .where(
+                c.id == message.id,
+                c.status == DeliveryStatus.PENDING.value,
+                c.claimed_by == claimer,
+            )
+            .values(
+                status=message.status.value,
+                attempts=message.attempts,
+                sent_at=message.sent_at,
+                last_error=message.last_error,
+                next_attempt_at=message.next_attempt_at,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return bool(self._uow.execute(stmt).rowcount == 1)
+
+    def release(self, ids: Collection[MessageId], claimer: str) -> int:
+        if not ids:
+            return 0
+        c = self.table.c
+        stmt = (
+            sa.update(self.table)
+            .where(
+                c.id.in_(sorted(set(ids))),
+                c.status == DeliveryStatus.PENDING.value,
+                c.claimed_by == claimer,
+            )
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(self._uow.execute(stmt).rowcount)
+
+    def dead(
+        self, limit: int, before: tuple[datetime, MessageId] | None = None
+    ) -> Sequence[Message]:
+        c = self.table.c
+        where = [c.status == DeliveryStatus.FAILED.value]
+        if before is not None:
+            at, message_id = before
+            where.append(
+                sa.tuple_(c.created_at, c.id)
+                < sa.tuple_(
+                    sa.bindparam("before_at", at, type_=UtcDateTime()),
+                    sa.bindparam("before_id", message_id, type_=c.id.type),
+                )
+            )
+        return self._list(*where, order_by=(c.created_at.desc(), c.id.desc()), limit=limit)
+
+    def requeue(self, ids: Collection[MessageId] | None = None) -> int:
+        if ids is not None and not ids:
+            return 0
+        c = self.table.c
+        where = [c.status == DeliveryStatus.FAILED.value]
+        if ids is not None:
+            where.append(c.id.in_(sorted(set(ids))))
+        stmt = (
+            sa.update(self.table)
+            .where(*where)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=None,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return int(self._uow.execute(stmt).rowcount)
 
     def all(self) -> Sequence[Message]:
         c = self.table.c
@@ -672,6 +792,46 @@ class _InboxRepo(_Repo[InboxItem]):
         return self._list(
             c.recipient_id == member_id, order_by=(c.delivered_at.desc(), c.message_id.desc())
         )
+
+    def page(
+        self,
+        member_id: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, MessageId] | None = None,
+        unread_only: bool = False,
+    ) -> Sequence[InboxItem]:
+        """One range scan of ``ix_inbox_items_recipient`` (``ix_inbox_items_unread``)."""
+        c = self.table.c
+        where = [c.recipient_id == member_id]
+        if unread_only:
+            where.append(c.read_at.is_(None))
+        if before is not None:
+            at, message_id = before
+            where.append(
+                sa.tuple_(c.delivered_at, c.message_id)
+                < sa.tuple_(
+                    sa.bindparam("before_at", at, type_=UtcDateTime()),
+                    sa.bindparam("before_id", message_id, type_=c.message_id.type),
+                )
+            )
+        return self._list(
+            *where, order_by=(c.delivered_at.desc(), c.message_id.desc()), limit=limit
+        )
+
+    def unread_count(self, member_id: MemberId) -> int:
+        c = self.table.c
+        stmt = sa.select(sa.func.count()).where(c.recipient_id == member_id, c.read_at.is_(None))
+        return int(self._uow.execute(stmt).scalar_one())
+
+    def mark_all_read(self, member_id: MemberId, at: datetime) -> int:
+        c = self.table.c
+        stmt = (
+            sa.update(self.table)
+            .where(c.recipient_id == member_id, c.read_at.is_(None))
+            .values(read_at=at)
+        )
+        return int(self._uow.execute(stmt).rowcount)
 
     def all(self) -> Sequence[InboxItem]:
         c = self.table.c

@@ -36,7 +36,7 @@ from proforum.adapters.sql.types import UtcDateTime, identifier
 from proforum.domain.community import Role
 from proforum.domain.identity import MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
-from proforum.domain.notification import DeliveryStatus, MessageKind
+from proforum.domain.notification import MAX_CLAIMER_LENGTH, DeliveryStatus, MessageKind
 from proforum.domain.survey import (
     LOWEST_MIN_RESPONSES,
     Audience,
@@ -310,9 +310,14 @@ messages = sa.Table(
     sa.Column("sent_at", UtcDateTime(), nullable=True),
     _text("last_error", nullable=True),
     sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    # The relay's lease: who is delivering the message, and until when.
+    sa.Column("claimed_by", sa.String(MAX_CLAIMER_LENGTH), nullable=True),
+    sa.Column("claimed_until", UtcDateTime(), nullable=True),
     sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
     sa.CheckConstraint(_one_of("status", DeliveryStatus), name="status"),
     sa.CheckConstraint("attempts >= 0", name="attempts"),
+    sa.CheckConstraint("(claimed_by IS NULL) = (claimed_until IS NULL)", name="claim"),
+    # Claims (pending, oldest first) and dead letters (failed, newest first).
     sa.Index("ix_messages_pending", "status", "created_at", "id"),
 )
 
@@ -326,7 +331,17 @@ inbox_items = sa.Table(
     sa.Column("params", sa.JSON(), nullable=False),
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
+    # Pages of a member's inbox, newest first, by keyset position.
     sa.Index("ix_inbox_items_recipient", "recipient_id", "delivered_at", "message_id"),
+    # The same for unread items only, and the unread count.
+    sa.Index(
+        "ix_inbox_items_unread",
+        "recipient_id",
+        "delivered_at",
+        "message_id",
+        sqlite_where=sa.text("read_at IS NULL"),
+        postgresql_where=sa.text("read_at IS NULL"),
+    ),
 )
 
 #: The entity name each table's rows are called in errors, as in the memory backend.
