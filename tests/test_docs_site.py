@@ -41,7 +41,7 @@ RUN_PAGES = (
     "concepts/lottery.md",
     "surveys.md",
     "concepts/surveys.md",
-    "concepts/notifications.md",
+    "notifications.md",
     "how-to/run-a-meetup-on-zoom.md",
     "how-to/add-to-a-web-app.md",
     "how-to/write-a-video-provider.md",

@@ -35,7 +35,8 @@ from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
-from proforum.domain.notification import DeliveryStatus, InboxItem
+from proforum.domain.notification import DeliveryStatus, InboxItem, MessageKind
+from proforum.domain.preferences import NotificationPreference
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
 from proforum.ports.clock import ManualClock, SeededIds
 from proforum.testing.contracts import sample_member
@@ -348,7 +349,32 @@ _ROWS: dict[str, Rows] = {
     "survey_participations": _each(lambda u: u.participations.all(), mapping.participation_row),
     "messages": _each(lambda u: u.messages.all(), mapping.message_row),
     "inbox_items": _each(lambda u: u.inbox.all(), mapping.inbox_row),
+    "notification_preferences": _each(lambda u: u.preferences.all(), mapping.preference_row),
 }
+
+
+def _story(forum: proforum.Forum, clock: ManualClock, seed: str, lottery_seed: bytes) -> None:
+    """Run the demo story, then write what it may leave out so every column holds a value.
+
+    E-mail addresses, notification choices (one off, one on) and a message
+    subject are written straight to storage when the story did not make any.
+    """
+    run_story(forum, clock, seed=seed, lottery_seed=lottery_seed, narrate=lambda _: None)
+    with forum.storage.unit_of_work() as uow:
+        members = uow.members.all()
+        if not any(m.email for m in members):
+            for n, member in enumerate(members[:2]):
+                uow.members.update(attrs.evolve(member, email=f"member{n}@example.com"))
+        if not any(not p.enabled for p in uow.preferences.all()):
+            off = MessageKind.MEETUP_ANNOUNCED
+            uow.preferences.put(NotificationPreference(members[0].id, "inbox", off, False))
+        if not any(p.enabled for p in uow.preferences.all()):
+            on = MessageKind.SURVEY_REMINDER
+            uow.preferences.put(NotificationPreference(members[-1].id, "inbox", on, True))
+        messages = uow.messages.all()
+        if not any(m.subject for m in messages):
+            uow.messages.update(attrs.evolve(messages[0], subject="mtp_story"))
+        uow.commit()
 
 
 def test_every_table_is_filled_by_the_upgrade_test() -> None:
@@ -452,7 +478,30 @@ class MessageClaims0004(Reshape):
 
 NEW_KINDS_0004 = ("offer_made", "offer_expiring", "meetup_rescheduled", "verification_code")
 
-RESHAPES: list[Reshape] = [SurveyQuestions0003(), MessageClaims0004()]
+
+class Preferences0005(Reshape):
+    """0005: no notification choices, no member e-mail addresses, no message subjects before."""
+
+    revision = "0005"
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        del rows["notification_preferences"]
+        for table, column in (("members", "email"), ("messages", "subject")):
+            for row in rows[table]:
+                del row[column]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        tables["notification_preferences"] = []
+        for table, field in (("members", "email"), ("messages", "subject")):
+            for row in tables[table]:
+                row[field] = None
+        return {**document, "tables": tables}
+
+
+RESHAPES: list[Reshape] = [SurveyQuestions0003(), MessageClaims0004(), Preferences0005()]
 
 
 def _reshapes_after(previous: str) -> list[Reshape]:
@@ -473,7 +522,7 @@ def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
     """Fill a database at ``previous`` with the whole story, upgrade it, lose nothing."""
     clock = ManualClock(story_start())
     with proforum.open("memory://", clock=clock, ids=SeededIds("upgrade")) as forum:
-        run_story(forum, clock, seed="upgrade", lottery_seed=b"u" * 32, narrate=lambda _: None)
+        _story(forum, clock, "upgrade", b"u" * 32)
         expected = forum.export_data()
         with forum.storage.unit_of_work() as uow:
             rows = {name: rows_of(uow) for name, rows_of in _ROWS.items()}
@@ -519,7 +568,7 @@ def test_downgrading_0003_keeps_what_0002_can_hold(empty_url: str) -> None:
     """Back at 0002: each survey's first question, its answers as ratings, no reminders."""
     clock = ManualClock(story_start())
     with proforum.open(empty_url, clock=clock, ids=SeededIds("downgrade")) as forum:
-        run_story(forum, clock, seed="downgrade", lottery_seed=b"d" * 32, narrate=lambda _: None)
+        _story(forum, clock, "downgrade", b"d" * 32)
         before = forum.export_data()
     satisfaction = {
         r["id"]: a["value"]
@@ -545,15 +594,18 @@ def test_downgrading_0003_keeps_what_0002_can_hold(empty_url: str) -> None:
     assert "survey_answers" not in tables_then
 
     schema.upgrade(empty_url)
+    expected = before
+    for reshape in _reshapes_after("0002"):  # what every downgrade on the way dropped
+        expected = reshape.export(expected)
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == SurveyQuestions0003().export(before)
+        assert upgraded.export_data() == expected
 
 
 def test_downgrading_0004_keeps_what_0003_can_hold(empty_url: str) -> None:
     """Back at 0003: no claims; messages of the new kinds and cancelled ones are gone."""
     clock = ManualClock(story_start())
     with proforum.open(empty_url, clock=clock, ids=SeededIds("claims")) as forum:
-        run_story(forum, clock, seed="claims", lottery_seed=b"c" * 32, narrate=lambda _: None)
+        _story(forum, clock, "claims", b"c" * 32)
         with forum.storage.unit_of_work() as uow:
             kept = uow.messages.all()[0]
             template = attrs.evolve(kept, status=DeliveryStatus.PENDING, sent_at=None)
@@ -589,5 +641,53 @@ def test_downgrading_0004_keeps_what_0003_can_hold(empty_url: str) -> None:
 
     schema.upgrade(empty_url)
     assert _differences(empty_url) == []
+    expected = everything
+    for reshape in _reshapes_after("0003"):  # what every downgrade on the way dropped
+        expected = reshape.export(expected)
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == MessageClaims0004().export(everything)
+        assert upgraded.export_data() == expected
+
+
+def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
+    """Back at 0004: no preferences table, no e-mail addresses, no subjects; the rest stays."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("preferences")) as forum:
+        _story(forum, clock, "preferences", b"p" * 32)
+        everything = forum.export_data()
+    tables_now = everything["tables"]
+    assert tables_now["notification_preferences"]
+    assert any(m["email"] for m in tables_now["members"])
+    assert any(m["subject"] for m in tables_now["messages"])
+    checks_at_head = _check_constraints(empty_url)
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0004")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0004"
+            inspector = sa.inspect(conn)
+            tables_then = set(inspector.get_table_names())
+            member_columns = {c["name"] for c in inspector.get_columns("members")}
+            message_columns = {c["name"] for c in inspector.get_columns("messages")}
+            message_indexes = {i["name"] for i in inspector.get_indexes("messages")}
+            counts = {
+                name: conn.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
+                for name in ("members", "messages")
+            }
+    finally:
+        engine.dispose()
+    assert "notification_preferences" not in tables_then
+    assert "email" not in member_columns
+    assert "subject" not in message_columns
+    assert message_indexes == {"ix_messages_pending"}
+    assert counts == {
+        "members": len(tables_now["members"]),
+        "messages": len(tables_now["messages"]),
+    }
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    # Rebuilding a table to drop a column (SQLite) kept every CHECK constraint.
+    assert _check_constraints(empty_url) == checks_at_head
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == Preferences0005().export(everything)

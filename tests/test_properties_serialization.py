@@ -28,6 +28,7 @@ from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, Survey
 from proforum.errors import InvalidDocument, NicknameTaken
 
@@ -319,7 +320,7 @@ def _format(doc: dict[str, Any], data: st.DataObject) -> Any:
 
 
 def _version(doc: dict[str, Any], data: st.DataObject) -> Any:
-    doc["version"] = data.draw(st.sampled_from([0, 3, "2", None, 2.5, True]), label="version")
+    doc["version"] = data.draw(st.sampled_from([0, 4, "3", "2", None, 2.5, True]), label="version")
     return doc
 
 
@@ -358,6 +359,7 @@ TABLE_TYPES: dict[str, type] = {
     "participations": Participation,
     "messages": Message,
     "inbox": InboxItem,
+    "notification_preferences": NotificationPreference,
 }
 
 

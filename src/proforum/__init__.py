@@ -32,6 +32,7 @@ from proforum.domain.meetup import (
     MeetupState,
 )
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
+from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
 from proforum.domain.survey_result import SurveyResult
@@ -41,6 +42,7 @@ from proforum.services.attendance import AttendanceReport
 from proforum.services.base import DeliveryReport
 from proforum.services.forum import Forum
 from proforum.services.inbox import InboxEntry, InboxPage
+from proforum.services.preferences import NotificationSettings
 
 try:
     # Written once, in pyproject.toml; read back from the installed distribution.
@@ -50,6 +52,7 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that was n
 
 __all__ = [
     "JOB_FUNCTIONS",
+    "MANDATORY_KINDS",
     "Application",
     "ApplicationState",
     "AttendanceReport",
@@ -76,6 +79,8 @@ __all__ = [
     "Membership",
     "Message",
     "Nickname",
+    "NotificationPreference",
+    "NotificationSettings",
     "PolicyViolation",
     "Post",
     "Question",

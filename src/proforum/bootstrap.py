@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal
 
 import pluggy
 
 from proforum.domain.notification import RetryPolicy
+from proforum.domain.preferences import DEFAULT_REMINDER_OFFSETS, check_reminder_offsets
 from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
 from proforum.plugins import get_plugin_manager, index_by_name, pick
 from proforum.ports.clock import Clock, IdGenerator, RandomIds, SystemClock
@@ -51,12 +53,13 @@ def open(
     plugin_manager: pluggy.PluginManager | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
-    notifier: str = "inbox",
+    notifier: str | Sequence[str] = "inbox",
     notifier_options: Mapping[str, Mapping[str, Any]] | None = None,
     video_options: Mapping[str, Mapping[str, Any]] | None = None,
     deliver: Literal["immediate", "manual"] = "immediate",
     max_delivery_attempts: int = 5,
     retry_policy: RetryPolicy | None = None,
+    reminder_offsets: Sequence[timedelta] = DEFAULT_REMINDER_OFFSETS,
 ) -> Forum:
     """Open a forum on the storage at ``url``.
 
@@ -66,7 +69,9 @@ def open(
         :func:`proforum.get_plugin_manager` (built-ins and entry points).
     :param clock: where use cases read the time; the system clock by default.
     :param ids: how new entities are named; random by default.
-    :param notifier: the name of the notifier that delivers messages.
+    :param notifier: the name of the notifier that delivers messages, or several
+        names: each message then goes through every one of them (a channel
+        each), except those the member switched that kind of message off on.
     :param notifier_options: settings per notifier name, handed to its factory.
     :param video_options: settings per video provider name, handed to its factory.
     :param deliver: ``"immediate"`` delivers each use case's messages right after
@@ -75,6 +80,8 @@ def open(
     :param max_delivery_attempts: attempts before a message is marked failed.
     :param retry_policy: how failed deliveries are spaced out (exponential
         backoff with full jitter; 30 s doubling up to 6 h by default).
+    :param reminder_offsets: how long before a meetup its seat holders are
+        reminded; a day and an hour by default, ``()`` for no planned reminders.
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
@@ -89,7 +96,12 @@ def open(
         raise InvalidInput(max_delivery_attempts)
     notifier_factories = index_by_name("notifier", pm.hook.proforum_register_notifiers())
     video_factories = index_by_name("video", pm.hook.proforum_register_video_providers())
-    pick("notifier", notifier_factories, notifier)
+    channels = (notifier,) if isinstance(notifier, str) else tuple(notifier)
+    if not channels or len(set(channels)) != len(channels):
+        raise InvalidInput(None)
+    for channel in channels:
+        pick("notifier", notifier_factories, channel)
+    offsets = check_reminder_offsets(reminder_offsets)
     storage = _storage_factory(pm, url).open(url)
     the_clock = clock or SystemClock()
     forum = Forum(
@@ -102,15 +114,17 @@ def open(
         notifier_factories=notifier_factories,
         video_options=video_options or {},
         notifier_options=notifier_options or {},
-        notifier=notifier,
+        notifiers=channels,
         deliver_immediately=deliver == "immediate",
         max_delivery_attempts=max_delivery_attempts,
         retry_policy=retry_policy or RetryPolicy(),
+        reminder_offsets=offsets,
     )
     try:
-        # The chosen notifier is built now so that its settings are checked
-        # when the forum opens, not at the first message.
-        forum._notifier(notifier)
+        # The chosen notifiers are built now so that their settings are
+        # checked when the forum opens, not at the first message.
+        for channel in channels:
+            forum._notifier(channel)
     except BaseException:
         storage.close()
         raise

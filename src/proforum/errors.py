@@ -34,6 +34,7 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "answer": ("설문 답변", "survey answer"),
     "participation": ("설문 참여 기록", "survey participation"),
     "inbox item": ("받은 알림", "inbox item"),
+    "notification preference": ("알림 설정", "notification preference"),
 }
 
 
@@ -241,6 +242,28 @@ class InvalidSeed(InvalidInput):
     template_en = "A lottery seed must be at least {min} bytes long."
 
 
+class InvalidEmail(InvalidInput):
+    """An e-mail address proforum could not deliver to; refused when it is set."""
+
+    code = "input.email"
+    template_ko = (
+        "이메일 주소 형식이 올바르지 않습니다: 영문 주소(local@example.com) 형식으로, "
+        "{max}자 이하여야 합니다."
+    )
+    template_en = (
+        "This is not an e-mail address proforum can deliver to: use the form "
+        "local@example.com, at most {max} characters."
+    )
+
+
+class InvalidPreference(InvalidInput):
+    """A notification preference names a channel or kind of message that does not exist."""
+
+    code = "input.preference"
+    template_ko = "알림 설정의 {field} 값이 올바르지 않습니다. 가능한 값: {allowed}"
+    template_en = "The {field} of a notification preference is not valid. Allowed: {allowed}"
+
+
 class InvalidChartFormat(InvalidInput):
     """A chart was asked for in a format other than PNG or SVG."""
 
@@ -265,20 +288,6 @@ class InvalidDocument(InvalidInput):
     template_en = "The document cannot be read: {reason}"
 
 
-# --------------------------------------------------------------------------- lookup
-
-
-class NotFound(ProforumError):
-    """Something referred to by id does not exist."""
-
-    code = "lookup.not_found"
-    template_ko = "{entity_ko}을(를) 찾을 수 없습니다."
-    template_en = "No such {entity_en}."
-
-
-# --------------------------------------------------------------------------- permission
-
-
 class InvalidCursor(InvalidInput):
     """A page cursor was not made by proforum, or was changed on the way."""
 
@@ -297,6 +306,20 @@ class InvalidDeliverySetting(InvalidInput):
     code = "input.delivery_setting"
     template_ko = "알림 발송 설정 '{field}'의 값이 올바르지 않습니다: {rule_ko}"
     template_en = "The delivery setting '{field}' is not valid: {rule_en}"
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+class NotFound(ProforumError):
+    """Something referred to by id does not exist."""
+
+    code = "lookup.not_found"
+    template_ko = "{entity_ko}을(를) 찾을 수 없습니다."
+    template_en = "No such {entity_en}."
+
+
+# --------------------------------------------------------------------------- permission
 
 
 class PermissionDenied(ProforumError):
@@ -505,6 +528,14 @@ class SurveyAlreadyClosed(SurveyNotOpen):
     template_en = "This survey has already closed."
 
 
+class PreferenceLocked(InvalidState):
+    """A member tried to switch off a message they must get (their seat, a cancellation...)."""
+
+    code = "state.preference_locked"
+    template_ko = "'{kind}' 알림은 꼭 받아야 하는 알림이라 끌 수 없습니다."
+    template_en = "'{kind}' messages cannot be switched off: every member must get them."
+
+
 class ThresholdsFrozen(InvalidState):
     """A survey's minimum group sizes were to change after its first response."""
 
@@ -679,11 +710,15 @@ __all__ = [
     "InvalidAnswer",
     "InvalidCapacity",
     "InvalidChartFormat",
+    "InvalidCursor",
+    "InvalidDeliverySetting",
     "InvalidDocument",
+    "InvalidEmail",
     "InvalidIdentifier",
     "InvalidInput",
     "InvalidMeetingLink",
     "InvalidNickname",
+    "InvalidPreference",
     "InvalidProfile",
     "InvalidQuestion",
     "InvalidRating",
@@ -701,8 +736,6 @@ __all__ = [
     "MeetingNotReady",
     "MissingAnswer",
     "NicknameLocked",
-    "InvalidCursor",
-    "InvalidDeliverySetting",
     "NicknameTaken",
     "NoApplicants",
     "NotACommunityMember",
@@ -711,6 +744,7 @@ __all__ = [
     "NotOwner",
     "PermissionDenied",
     "PluginError",
+    "PreferenceLocked",
     "ProforumError",
     "RoleRequired",
     "SchemaOutdated",

@@ -1,27 +1,41 @@
 """Reading exports written by earlier versions of proforum.
 
-An export document says its ``version``.  Version 1 (proforum before
-multi-question surveys) stored one rating question per survey and one rating
-per response; :func:`upgrade` rewrites such a document into the current
-shape, the way the database migration ``0003`` rewrites the tables: the
-question becomes the required 1-to-scale rating question ``"q1"``, each
-rating the answer to it, the audience the meetup's attendees.
+An export document says its ``version``; :func:`upgrade` rewrites an older
+one into the current shape, step by step, the way the database migrations
+rewrite the tables:
+
+* Version 1 (proforum before multi-question surveys) stored one rating
+  question per survey and one rating per response.  As migration ``0003``
+  does, the question becomes the required 1-to-scale rating question
+  ``"q1"``, each rating the answer to it, the audience the meetup's attendees.
+* Version 2 (before notification preferences) had no
+  ``notification_preferences`` table, no member ``email`` and no message
+  ``subject``.  As migration ``0005`` does, the table starts empty (every
+  kind of message on) and members and messages get ``None``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 #: The version :func:`proforum.serialization.export_storage` writes.
-CURRENT: Final = 2
+CURRENT: Final = 3
 #: The versions :func:`upgrade` reads.
-READABLE: Final = frozenset({1, 2})
+READABLE: Final = frozenset({1, 2, 3})
+#: Tables each version added: a document of an earlier version has none of them.
+TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {3: frozenset({"notification_preferences"})}
 #: The question id a version-1 survey's single question gets.
 V1_QUESTION_ID: Final = "q1"
 #: Free-text threshold a version-1 survey gets (it had no free text).
 V1_MIN_TEXT_RESPONSES: Final = 10
+
+
+def tables_of(version: int, current: Collection[str]) -> frozenset[str]:
+    """The tables a document of ``version`` has, given the ``current`` version's tables."""
+    later = (names for added, names in TABLES_ADDED.items() if added > version)
+    return frozenset(current).difference(*later)
 
 
 def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,7 +47,19 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
     upgraded = copy.deepcopy(dict(tables))
     if version == 1:
         _surveys_v1(upgraded)
+    if version <= 2:
+        _preferences_v2(upgraded)
     return upgraded
+
+
+def _preferences_v2(tables: dict[str, Any]) -> None:
+    tables.setdefault("notification_preferences", [])
+    for name, field in (("members", "email"), ("messages", "subject")):
+        rows = tables.get(name)
+        if isinstance(rows, list):
+            for row in rows:
+                if isinstance(row, dict):
+                    row.setdefault(field, None)
 
 
 def _surveys_v1(tables: dict[str, Any]) -> None:

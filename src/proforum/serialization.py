@@ -23,12 +23,33 @@ from proforum.domain.identity import Member as MemberT
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, Survey
-from proforum.errors import Conflict, InvalidDocument
+from proforum.errors import AlreadyExists, Conflict, InvalidDocument
 from proforum.ports.storage import Storage, UnitOfWork
 
 EXPORT_FORMAT: Final = "proforum-export"
 EXPORT_VERSION: Final = export_versions.CURRENT
+
+
+def _preference_adder(uow: UnitOfWork) -> Callable[[NotificationPreference], None]:
+    """Store imported choices; a second row for the same key is an error, not a replacement.
+
+    :meth:`~proforum.ports.storage.PreferenceRepository.put` replaces, so the
+    repeated key is caught here: a document holding one is refused, like a
+    duplicate row of any other table.
+    """
+    seen: set[tuple[str, str, str]] = set()
+
+    def add(preference: NotificationPreference) -> None:
+        key = (preference.member_id, preference.channel, preference.kind.value)
+        if key in seen:
+            raise AlreadyExists(key, entity="notification preference")
+        seen.add(key)
+        uow.preferences.put(preference)
+
+    return add
+
 
 #: Table name in the export document → (entity type, how to list, how to add).
 _TABLES: Final[
@@ -52,6 +73,11 @@ _TABLES: Final[
     ),
     "messages": (Message, lambda u: u.messages.all(), lambda u: u.messages.add),
     "inbox": (InboxItem, lambda u: u.inbox.all(), lambda u: u.inbox.add),
+    "notification_preferences": (
+        NotificationPreference,
+        lambda u: u.preferences.all(),
+        _preference_adder,
+    ),
 }
 
 
@@ -120,7 +146,8 @@ def export_storage(storage: Storage) -> dict[str, Any]:
 
     Messages are written as they are, a relay's claim (``claimed_by``,
     ``claimed_until``) included; documents written before claims existed have
-    no such fields and import as messages nobody has claimed.
+    no such fields and import as messages nobody has claimed.  Members'
+    notification choices are the table ``notification_preferences``.
     """
     with storage.unit_of_work() as uow:
         tables = {
@@ -145,7 +172,13 @@ def import_storage(storage: Storage, document: Any) -> None:
     if type(version) is not int or version not in export_versions.READABLE:
         raise InvalidDocument(None, reason=f"unsupported version {version!r}")
     tables = document.get("tables")
-    if not isinstance(tables, Mapping) or set(tables) != set(_TABLES):
+    # Every table of the document's version, and no table proforum does not know
+    # (an older document may already hold a table added later, e.g. an empty one).
+    if (
+        not isinstance(tables, Mapping)
+        or not set(tables) <= set(_TABLES)
+        or not export_versions.tables_of(version, _TABLES) <= set(tables)
+    ):
         raise InvalidDocument(None, reason="unknown or missing tables")
     tables = export_versions.upgrade(version, tables)
     with storage.unit_of_work() as uow:

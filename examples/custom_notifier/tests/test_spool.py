@@ -248,11 +248,16 @@ def test_a_whole_forum_spools_its_messages_and_links(
         forum.set_meeting(host.id, meetup.id, options={"join_url": LINK})
         assert forum.send_meeting_links(host.id, meetup.id) == 2
 
-        outbox = forum.outbox()
+        everything = forum.outbox()
 
-    # Every message went through the spool, and each left exactly one file.
+    # The reminders wait in the outbox for their time (a day and an hour before).
+    planned = [m for m in everything if m.kind is MessageKind.REMINDER]
+    assert {m.status for m in planned} == {DeliveryStatus.PENDING}
+    assert len(planned) == 4
+    outbox = [m for m in everything if m.kind is not MessageKind.REMINDER]
+    # Every other message went through the spool, and each left exactly one file.
     assert outbox
-    assert {m.channel for m in outbox} == {"spool"}
+    assert {m.channel for m in everything} == {"spool"}
     assert {m.status for m in outbox} == {DeliveryStatus.SENT}
     documents = spooled(spool)
     assert sorted(doc["message_id"] for doc in documents) == sorted(m.id for m in outbox)

@@ -175,7 +175,11 @@ def test_a_member_without_an_address_is_not_skipped_silently(
     with caplog.at_level(logging.DEBUG), pytest.raises(EmailAddressMissing) as caught:
         notifier.deliver(sample_message(1), sample_member(1), RENDERED)
     check_safe(caught.value, caplog)
-    assert dict(caught.value.params) == {"member_id": "mem_0001", "message_id": "msg_0001"}
+    assert dict(caught.value.params) == {
+        "member_id": "mem_0001",
+        "message_id": "msg_0001",
+        "reason": "rejected",
+    }
     assert "mem_0001" in caught.value.message_ko
 
 

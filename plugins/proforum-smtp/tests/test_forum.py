@@ -18,6 +18,7 @@ import proforum
 from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
 from proforum.domain.notification import DeliveryStatus, Message
+from proforum.errors import InvalidEmail
 from proforum.services.base import DeliveryReport
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -247,7 +248,7 @@ def test_after_the_last_attempt_messages_are_failed_and_left_alone(
     start_server: Callable[..., Any], open_forum: OpenForum
 ) -> None:
     server = start_server("none")
-    server.mailbox.mode = "reject"
+    server.mailbox.mode = "tempfail"
     world = open_forum(server.port, max_delivery_attempts=3)
     world.announce()
     world.clock.advance(timedelta(hours=7))  # past any backoff
@@ -259,6 +260,20 @@ def test_after_the_last_attempt_messages_are_failed_and_left_alone(
     server.mailbox.mode = "accept"
     world.clock.advance(timedelta(hours=7))  # past any backoff
     assert world.forum.deliver_pending() == DeliveryReport()
+    assert server.mailbox.delivered == []
+
+
+def test_a_recipient_refused_for_good_is_dead_lettered_at_once(
+    start_server: Callable[..., Any], open_forum: OpenForum
+) -> None:
+    server = start_server("none")
+    server.mailbox.mode = "reject"  # 550 5.1.1 no such user
+    world = open_forum(server.port, max_delivery_attempts=3)
+    world.announce()
+    assert (
+        statuses(world.forum)
+        == [(DeliveryStatus.FAILED, 1, "smtp.recipient_refused: SMTPRecipientsRefused")] * 5
+    )
     assert server.mailbox.delivered == []
 
 
@@ -276,14 +291,15 @@ def test_a_member_without_an_address_ends_failed_while_the_others_get_mail(
     unknown.add(nobody.id)
     world.announce()
 
+    # Not skipped, not retried: dead-lettered at once, for an operator to see.
     by_recipient = {m.recipient_id: m for m in world.forum.outbox()}
-    assert by_recipient[nobody.id].status is DeliveryStatus.PENDING
-    assert by_recipient[nobody.id].last_error == "smtp.address_missing"
+    assert by_recipient[nobody.id].status is DeliveryStatus.FAILED
+    assert by_recipient[nobody.id].last_error == "smtp.address_missing: rejected"
     assert len(server.mailbox.delivered) == 4
 
     world.clock.advance(timedelta(hours=7))  # past any backoff
-    assert world.forum.deliver_pending() == DeliveryReport(failed=1)
-    failed = [m for m in world.forum.outbox() if m.status is DeliveryStatus.FAILED]
+    assert world.forum.deliver_pending() == DeliveryReport()
+    failed = list(world.forum.dead_letters())
     assert [m.recipient_id for m in failed] == [nobody.id]
     assert len(server.mailbox.delivered) == 4
 
@@ -306,9 +322,31 @@ def test_bad_options_stop_the_forum_from_opening(plugin_manager: pluggy.PluginMa
             "memory://",
             plugin_manager=plugin_manager,
             notifier="smtp",
-            notifier_options={"smtp": {"host": "smtp.example.com", "sender": "x@example.com"}},
+            notifier_options={"smtp": {"host": "smtp.example.com", "sender": "not an address"}},
         )
-    assert caught.value.params["option"] == "address_of"
+    assert caught.value.params["option"] == "sender"
+
+
+def test_without_address_of_mail_goes_to_the_address_members_set(
+    start_server: Callable[..., Any], open_forum: OpenForum
+) -> None:
+    """The default: Member.email, checked when the member set it, not at delivery."""
+    server = start_server("none")
+    world = open_forum(server.port, smtp={"address_of": None}, deliver="manual")
+    forum = world.forum
+    forum.set_email(world.members[0].id, "jieun@example.co.kr")
+    forum.set_email(world.members[2].id, "jane@example.com")
+    with pytest.raises(InvalidEmail):
+        forum.set_email(world.members[1].id, "퍼포먼스@example.com")
+    world.announce()
+    world.clock.advance(timedelta(hours=7))
+    report = forum.deliver_pending()
+    # Two members have an address; the other three are refused for good, not retried.
+    assert report == DeliveryReport(sent=2, failed=3)
+    assert sorted(to for d in server.mailbox.delivered for to in d.rcpt_tos) == [
+        "jane@example.com",
+        "jieun@example.co.kr",
+    ]
 
 
 def test_a_forum_that_does_not_use_mail_opens_without_smtp_options(

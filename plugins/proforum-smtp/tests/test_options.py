@@ -16,7 +16,7 @@ from typing import Any
 import proforum_smtp
 import pytest
 from proforum_smtp import SmtpNotifier, SmtpOptionInvalid, errors, parse_options
-from proforum_smtp.options import KNOWN
+from proforum_smtp.options import KNOWN, member_email
 
 from proforum.domain.common import Secret
 from proforum.errors import PluginError, ProforumError
@@ -34,6 +34,11 @@ def good(**changes: Any) -> dict[str, Any]:
     }
     options.update(changes)
     return {k: v for k, v in options.items() if v is not None}
+
+
+def test_without_address_of_mail_goes_to_member_email() -> None:
+    settings = parse_options(good(address_of=None))
+    assert settings.address_of is member_email
 
 
 def test_defaults() -> None:
@@ -84,7 +89,6 @@ def test_every_option_at_once() -> None:
 BAD: list[tuple[dict[str, Any], str]] = [
     (good(host=None), "host"),
     (good(sender=None), "sender"),
-    (good(address_of=None), "address_of"),
     (good(hots="smtp.example.com"), "hots"),
     (good(pasword=PASSWORD), "pasword"),
     (good(host=""), "host"),
@@ -177,7 +181,9 @@ ERRORS = sorted(
     (
         obj
         for obj in vars(errors).values()
-        if inspect.isclass(obj) and issubclass(obj, ProforumError) and obj is not PluginError
+        if inspect.isclass(obj)
+        and issubclass(obj, ProforumError)
+        and obj.__module__ == errors.__name__
     ),
     key=lambda cls: cls.__name__,
 )

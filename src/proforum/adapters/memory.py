@@ -31,9 +31,10 @@ from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
-from proforum.domain.notification import DeliveryStatus, InboxItem, Message
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
-from proforum.errors import NicknameTaken, StorageError
+from proforum.errors import AlreadyExists, NicknameTaken, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
     CommentRepository,
@@ -47,6 +48,7 @@ from proforum.ports.storage import (
     MessageRepository,
     ParticipationRepository,
     PostRepository,
+    PreferenceRepository,
     ResponseRepository,
     SurveyRepository,
 )
@@ -102,10 +104,17 @@ class _Tables:
             groups={"survey": lambda p: p.survey_id},
         )
         self.messages: Table[MessageId, Message] = Table(
-            "message", lambda m: m.id, groups={"status": lambda m: m.status}
+            "message",
+            lambda m: m.id,
+            groups={"status": lambda m: m.status, "subject": lambda m: m.subject},
         )
         self.inbox: Table[MessageId, InboxItem] = Table(
             "inbox item", lambda i: i.message_id, groups={"recipient": lambda i: i.recipient_id}
+        )
+        self.preferences: Table[tuple[MemberId, str, MessageKind], NotificationPreference] = Table(
+            "notification preference",
+            lambda p: (p.member_id, p.channel, p.kind),
+            groups={"member": lambda p: p.member_id, "kind": lambda p: p.kind},
         )
 
 
@@ -374,8 +383,42 @@ class _MessageRepo:
     def add(self, message: Message) -> None:
         self._t.insert(message)
 
+    def add_many(self, messages: Sequence[Message]) -> None:
+        """Like :meth:`add` for each, but every id is checked before any is written."""
+        seen: set[MessageId] = set()
+        for message in messages:
+            if message.id in seen or self._t.get(message.id) is not None:
+                raise AlreadyExists(message.id, entity="message")
+            seen.add(message.id)
+        for message in messages:
+            self._t.insert(message)
+
     def update(self, message: Message) -> None:
         self._t.update(message)
+
+    def withdraw(
+        self,
+        subject: str,
+        kind: MessageKind,
+        recipients: Collection[MemberId] | None,
+        now: datetime,
+    ) -> int:
+        wanted = MessageKind(kind)
+        to = None if recipients is None else set(recipients)
+        withdrawn = [
+            m
+            for m in self._t.group("subject", subject)
+            if m.kind is wanted
+            and m.status is DeliveryStatus.PENDING
+            and (to is None or m.recipient_id in to)
+        ]
+        for message in withdrawn:
+            self._t.update(
+                attrs.evolve(
+                    message, status=DeliveryStatus.CANCELLED, claimed_by=None, claimed_until=None
+                )
+            )
+        return len(withdrawn)
 
     def pending(self, limit: int, now: datetime | None = None) -> Sequence[Message]:
         rows = self._t.group("status", DeliveryStatus.PENDING)
@@ -508,6 +551,40 @@ class _InboxRepo:
         return sorted(self._t.values(), key=lambda i: (i.delivered_at, i.message_id))
 
 
+class _PreferenceRepo:
+    def __init__(
+        self, t: TxTable[tuple[MemberId, str, MessageKind], NotificationPreference]
+    ) -> None:
+        self._t = t
+
+    def for_member(self, member_id: MemberId) -> Sequence[NotificationPreference]:
+        return sorted(self._t.group("member", member_id), key=lambda p: (p.channel, p.kind))
+
+    def put(self, preference: NotificationPreference) -> None:
+        key = (preference.member_id, preference.channel, preference.kind)
+        if self._t.get(key) is None:
+            self._t.insert(preference)
+        else:
+            self._t.update(preference)
+
+    def switched_off(
+        self,
+        kind: MessageKind,
+        channels: Collection[str],
+        members: Collection[MemberId] | None = None,
+    ) -> set[tuple[MemberId, str]]:
+        on = set(channels)
+        who = None if members is None else set(members)
+        return {
+            (p.member_id, p.channel)
+            for p in self._t.group("kind", MessageKind(kind))
+            if not p.enabled and p.channel in on and (who is None or p.member_id in who)
+        }
+
+    def all(self) -> Sequence[NotificationPreference]:
+        return sorted(self._t.values(), key=lambda p: (p.member_id, p.channel, p.kind))
+
+
 _state = threading.local()
 
 
@@ -528,6 +605,7 @@ class MemoryUnitOfWork:
     participations: ParticipationRepository
     messages: MessageRepository
     inbox: InboxRepository
+    preferences: PreferenceRepository
 
     def __init__(self, storage: MemoryStorage) -> None:
         self._storage = storage
@@ -563,6 +641,7 @@ class MemoryUnitOfWork:
         self.participations = _ParticipationRepo(v(t.participations))
         self.messages = _MessageRepo(v(t.messages))
         self.inbox = _InboxRepo(v(t.inbox))
+        self.preferences = _PreferenceRepo(v(t.preferences))
         return self
 
     def __exit__(

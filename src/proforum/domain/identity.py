@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from typing import Literal
@@ -16,7 +17,7 @@ from proforum.domain.common import (
     has_forbidden_characters,
     utc_validator,
 )
-from proforum.errors import InvalidNickname, InvalidProfile, InvalidRealName
+from proforum.errors import InvalidEmail, InvalidNickname, InvalidProfile, InvalidRealName
 
 NICKNAME_MIN = 2
 NICKNAME_MAX = 20
@@ -143,6 +144,37 @@ def _check_job(instance: Member, attribute: attrs.Attribute[str], value: str) ->
         ) from exc
 
 
+#: The longest e-mail address SMTP can carry (RFC 5321 path limit less the brackets).
+EMAIL_MAX = 254
+# A conservative ASCII address: dot-atom local part, a host name with at least
+# two labels.  Quoted local parts, address literals and internationalised
+# addresses are refused when the address is set, rather than failing at delivery.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+def check_email(value: object) -> str:
+    """Return ``value`` if it is an e-mail address proforum can deliver to.
+
+    :raises InvalidEmail: not a string, longer than :data:`EMAIL_MAX`, a local
+        part over 64 characters, or not of the form ``local@host.domain``.
+    """
+    if (
+        not isinstance(value, str)
+        or len(value) > EMAIL_MAX
+        or _EMAIL.fullmatch(value) is None
+        or len(value.rsplit("@", 1)[0]) > 64
+    ):
+        raise InvalidEmail(None, max=EMAIL_MAX)
+    return value
+
+
+def _check_email(instance: Member, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        check_email(value)
+
+
 def _check_member_id(instance: Member, attribute: attrs.Attribute[MemberId], value: str) -> None:
     check_id("member_id", value)
 
@@ -174,6 +206,8 @@ class Member:
     years_of_experience: int | None = attrs.field(default=None, validator=_check_years)
     locale: Locale = attrs.field(default="ko", validator=_check_locale)
     time_zone: str = attrs.field(default="Asia/Seoul", validator=_check_tz)
+    #: Where e-mail notifiers write to; personal data, so never in ``repr()``.
+    email: str | None = attrs.field(default=None, validator=_check_email, repr=False)
 
     @property
     def display_name(self) -> str:

@@ -201,6 +201,42 @@ class Meetup:
         """Call the meetup off."""
         return self._go(MeetupState.CANCELLED)
 
+    def move(self, starts_at: datetime, ends_at: datetime, now: datetime) -> Self:
+        """Move the meetup to a new time; any time before it has ended or been cancelled.
+
+        The application window stays as it is, so it must still close before the
+        new start.
+
+        :raises IllegalTransition: the meetup has ended or been cancelled.
+        :raises InvalidSchedule: naive times, an end before the start, a start
+            that is not in the future, or a start before applications close.
+        """
+        if self.state in (MeetupState.ENDED, MeetupState.CANCELLED):
+            raise IllegalTransition(
+                self.id, entity="meetup", source=self.state.value, target="moved"
+            )
+        start = require_aware("starts_at", starts_at)
+        end = require_aware("ends_at", ends_at)
+        if end <= start:
+            raise InvalidSchedule(
+                ends_at,
+                rule_ko="종료 시각은 시작 시각보다 늦어야 합니다",
+                rule_en="the end must come after the start",
+            )
+        if start <= now:
+            raise InvalidSchedule(
+                starts_at,
+                rule_ko="새 시작 시각은 지금보다 뒤여야 합니다",
+                rule_en="the new start must be in the future",
+            )
+        if start < self.applications_close_at:
+            raise InvalidSchedule(
+                starts_at,
+                rule_ko="새 시작 시각은 신청 마감 뒤여야 합니다",
+                rule_en="the new start must come after applications close",
+            )
+        return attrs.evolve(self, starts_at=start, ends_at=end)
+
     def with_meeting(self, meeting: MeetingRef) -> Self:
         """Attach the video meeting; only before the meetup has ended or been cancelled."""
         if self.state in (MeetupState.ENDED, MeetupState.CANCELLED):

@@ -122,6 +122,9 @@ class Message:
     claimed_until: datetime | None = attrs.field(
         default=None, validator=optional_utc_validator, repr=False
     )
+    #: What the message is about (a meetup's id for reminders), so that messages
+    #: still pending can be withdrawn when it changes; ``None`` for most messages.
+    subject: str | None = None
 
     def __attrs_post_init__(self) -> None:
         # A lease has an owner and an end, or neither.

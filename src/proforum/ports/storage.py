@@ -32,7 +32,8 @@ from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
-from proforum.domain.notification import InboxItem, Message
+from proforum.domain.notification import InboxItem, Message, MessageKind
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
 
 
@@ -309,6 +310,15 @@ class MessageRepository(Protocol):
     def add(self, message: Message) -> None:
         """Insert a new message."""
 
+    def add_many(self, messages: Sequence[Message]) -> None:
+        """Insert many new messages at once; an empty sequence does nothing.
+
+        The same rules as :meth:`add` hold for every message (a duplicate id
+        raises :class:`~proforum.errors.AlreadyExists`), but the cost does not
+        grow in statements: a database writes them with one ``executemany``
+        ``INSERT``, so announcing to a whole community is one round trip.
+        """
+
     def update(self, message: Message) -> None:
         """Replace an existing message."""
 
@@ -381,8 +391,62 @@ class MessageRepository(Protocol):
             failed message if ``None``.
         """
 
+    def withdraw(
+        self,
+        subject: str,
+        kind: MessageKind,
+        recipients: Collection[MemberId] | None,
+        now: datetime,
+    ) -> int:
+        """Cancel the pending messages of ``kind`` about ``subject``; return how many.
+
+        Every message with that ``subject`` and ``kind`` that is still
+        ``pending`` (to one of ``recipients``, or to anybody if ``None``)
+        becomes ``cancelled``, its claim released; sent, failed and already
+        cancelled messages are left as they are.  A relay that had claimed
+        one of them finds :meth:`mark` refuse its outcome afterwards, so a
+        withdrawn message is never recorded as sent.  A database does it in
+        one ``UPDATE``.
+
+        :param recipients: only messages to these members; an empty collection
+            withdraws nothing.
+        :param now: when the messages are withdrawn (the use case's clock
+            reading).  A message keeps no time of its withdrawal, so backends
+            need not store it.
+        """
+
     def all(self) -> Sequence[Message]:
         """Every message, oldest first."""
+
+
+class PreferenceRepository(Protocol):
+    """Members' notification choices, unique by (member, channel, kind).
+
+    Only choices a member made are stored: a kind with no row is on.
+    """
+
+    def for_member(self, member_id: MemberId) -> Sequence[NotificationPreference]:
+        """The member's stored choices, by channel then kind."""
+
+    def put(self, preference: NotificationPreference) -> None:
+        """Store a choice, replacing the member's earlier one for that channel and kind."""
+
+    def switched_off(
+        self,
+        kind: MessageKind,
+        channels: Collection[str],
+        members: Collection[MemberId] | None = None,
+    ) -> set[tuple[MemberId, str]]:
+        """The ``(member, channel)`` pairs on which ``kind`` is switched off, in one query.
+
+        Only ``channels`` are looked at, and only ``members`` if given (every
+        member if ``None``); an empty collection of either gives an empty set.
+        Writing one message to a whole community needs this one query rather
+        than one per member.
+        """
+
+    def all(self) -> Sequence[NotificationPreference]:
+        """Every stored choice, by member, channel, then kind."""
 
 
 class InboxRepository(Protocol):
@@ -442,6 +506,7 @@ class UnitOfWork(Protocol):
     participations: ParticipationRepository
     messages: MessageRepository
     inbox: InboxRepository
+    preferences: PreferenceRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

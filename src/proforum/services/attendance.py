@@ -28,6 +28,7 @@ from proforum.errors import (
 from proforum.ports.video import MeetingRequest
 from proforum.services.base import ForumBase, Tx
 from proforum.services.meetups import MeetupUseCases, meetup_params
+from proforum.services.reminders import plan_reminders, withdraw_reminders
 from proforum.services.retry import retry_transient
 
 
@@ -177,6 +178,7 @@ class AttendanceUseCases(ForumBase):
                 tx, meetup_id, actor, ApplicationState.DECLINED
             )
             if before.holds_seat:
+                withdraw_reminders(tx, meetup, [actor])
                 self._promote_next(tx, meetup)
         return declined
 
@@ -217,6 +219,7 @@ class AttendanceUseCases(ForumBase):
             if waiting is not None and waiting.state is ApplicationState.WAITLISTED:
                 tx.uow.applications.update(waiting.move_to(ApplicationState.SELECTED, tx.now))
                 tx.notify(member_id, MessageKind.PROMOTED, **meetup_params(meetup))
+                plan_reminders(tx, meetup, [member_id], self._reminder_offsets)
                 if meetup.links_sent_at is not None:
                     self._send_link(tx, meetup, member_id)
                 return member_id
@@ -318,5 +321,6 @@ class AttendanceUseCases(ForumBase):
                 elif application.state is ApplicationState.ATTENDED:
                     attended.append(application.member_id)
             tx.uow.meetups.update(ended)
+            withdraw_reminders(tx, ended)
             tx.events.append(MeetupEnded(ended, len(attended), len(no_shows)))
         return AttendanceReport(meetup_id, tuple(attended), tuple(no_shows))

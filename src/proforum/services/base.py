@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from proforum.domain.notification import (
     MessageKind,
     RetryPolicy,
 )
+from proforum.domain.preferences import MANDATORY_KINDS
 from proforum.domain.survey import Survey
 from proforum.errors import (
     DeliveryRejected,
@@ -59,6 +60,10 @@ log = logging.getLogger("proforum")
 DEFAULT_LEASE = timedelta(minutes=5)
 
 
+#: How many just-written messages one immediate relay pass claims by id.
+IMMEDIATE_SLICE = 500
+
+
 def relay_name() -> str:
     """A name to claim messages under, unique to one relay pass: host, process, random part."""
     name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -72,23 +77,72 @@ class Tx:
     uow: UnitOfWork
     now: datetime
     ids: IdGenerator
-    channel: str
+    #: The notifiers every message goes through, the forum's first one first.
+    channels: tuple[str, ...]
     events: list[DomainEvent] = attrs.field(factory=list)
     messages: list[Message] = attrs.field(factory=list)
 
-    def notify(self, recipient: MemberId, kind: MessageKind, **params: str) -> Message:
-        """Write a message to the outbox in this transaction."""
-        message = Message(
-            id=MessageId(self.ids.new("msg")),
-            recipient_id=recipient,
-            kind=kind,
-            channel=self.channel,
-            created_at=self.now,
-            params=params,
-        )
-        self.uow.messages.add(message)
-        self.messages.append(message)
-        return message
+    @property
+    def channel(self) -> str:
+        """The forum's first notifier."""
+        return self.channels[0]
+
+    def notify(self, recipient: MemberId, kind: MessageKind, **params: str) -> list[Message]:
+        """Write a message to ``recipient`` to the outbox, once per channel they want it on."""
+        return self.write_messages([recipient], kind, params)
+
+    def notify_many(
+        self, recipients: Sequence[MemberId], kind: MessageKind, **params: str
+    ) -> list[Message]:
+        """Write the same message to many members in one statement (see :meth:`write_messages`)."""
+        return self.write_messages(recipients, kind, params)
+
+    def write_messages(
+        self,
+        recipients: Sequence[MemberId],
+        kind: MessageKind,
+        params: Mapping[str, str],
+        *,
+        subject: str | None = None,
+        not_before: datetime | None = None,
+    ) -> list[Message]:
+        """Write one message per recipient and channel to the outbox; return them.
+
+        Every channel of the forum gets a copy, except those a member switched
+        this kind off on (:data:`~proforum.domain.preferences.MANDATORY_KINDS`
+        cannot be).  The choices are read in one query whatever the number of
+        recipients, and the messages written in one statement, so announcing
+        to a whole community costs two statements.
+
+        :param subject: what the messages are about (a meetup id), so they can be withdrawn.
+        :param not_before: deliver no earlier than this (a planned reminder).
+        """
+        if not recipients:
+            return []
+        off: set[tuple[MemberId, str]] = set()
+        if kind not in MANDATORY_KINDS:
+            # Few recipients: ask about them only; many: every choice about this
+            # kind is fewer rows than the recipients (only opt-outs are stored).
+            members = recipients if len(recipients) <= 500 else None
+            off = self.uow.preferences.switched_off(kind, self.channels, members)
+        messages = [
+            Message(
+                id=MessageId(self.ids.new("msg")),
+                recipient_id=recipient,
+                kind=kind,
+                channel=channel,
+                created_at=self.now,
+                params=params,
+                next_attempt_at=not_before,
+                subject=subject,
+            )
+            for recipient in recipients
+            for channel in self.channels
+            if (recipient, channel) not in off
+        ]
+        self.uow.messages.add_many(messages)
+        self.messages.extend(messages)
+        return messages
 
     # -- lookups that raise NotFound ----------------------------------------
 
@@ -192,10 +246,11 @@ class ForumBase:
         notifier_factories: Mapping[str, NotifierFactory],
         video_options: Mapping[str, Mapping[str, Any]],
         notifier_options: Mapping[str, Mapping[str, Any]],
-        notifier: str,
+        notifiers: Sequence[str],
         deliver_immediately: bool,
         max_delivery_attempts: int,
         retry_policy: RetryPolicy,
+        reminder_offsets: Sequence[timedelta] = (),
     ) -> None:
         self._storage = storage
         self._pm = plugin_manager
@@ -211,10 +266,12 @@ class ForumBase:
         self._video: dict[str, VideoProvider] = {}
         self._notifiers: dict[str, Notifier] = {}
         self._adapter_lock = threading.Lock()
-        self._channel = notifier
+        self._channels = tuple(notifiers)
+        self._channel = self._channels[0]
         self._deliver_immediately = deliver_immediately
         self._max_attempts = max_delivery_attempts
         self._retry = retry_policy
+        self._reminder_offsets = tuple(reminder_offsets)
 
     @property
     def storage(self) -> Storage:
@@ -239,13 +296,19 @@ class ForumBase:
         so a failed use case announces and sends nothing.
         """
         with self._storage.unit_of_work() as uow:
-            tx = Tx(uow=uow, now=self._clock.now(), ids=self._ids, channel=self._channel)
+            tx = Tx(uow=uow, now=self._clock.now(), ids=self._ids, channels=self._channels)
             yield tx
             uow.commit()
         self._announce(tx.events)
-        if tx.messages and self._deliver_immediately:
+        # Planned messages (reminders) wait in the outbox for their time.
+        due = [m for m in tx.messages if m.next_attempt_at is None or m.next_attempt_at <= tx.now]
+        if due and self._deliver_immediately:
             try:
-                self._relay(tx.messages)
+                # In slices: a claim names its ids, and databases cap a statement's
+                # parameters.  A forum announcing to whole large communities is
+                # better opened with deliver="manual" and a relay worker.
+                for start in range(0, len(due), IMMEDIATE_SLICE):
+                    self._relay(due[start : start + IMMEDIATE_SLICE])
             except Exception:
                 # The use case is committed and its messages are safe in the
                 # outbox; a failure while delivering them must not tell the

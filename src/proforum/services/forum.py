@@ -11,6 +11,7 @@ from proforum.services.meetups import MeetupUseCases
 from proforum.services.members import MemberUseCases
 from proforum.services.outbox import OutboxUseCases
 from proforum.services.posts import PostUseCases
+from proforum.services.preferences import PreferenceUseCases
 from proforum.services.surveys import SurveyUseCases
 
 
@@ -23,6 +24,7 @@ class Forum(
     SurveyUseCases,
     InboxUseCases,
     OutboxUseCases,
+    PreferenceUseCases,
 ):
     """A professional community forum wired to storage, plugins and a clock.
 
@@ -57,4 +59,5 @@ class Forum(
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Forum storage={self._storage.name!r} notifier={self._channel!r}>"
+        notifiers = ",".join(self._channels)
+        return f"<Forum storage={self._storage.name!r} notifier={notifiers!r}>"

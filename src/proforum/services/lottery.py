@@ -19,6 +19,7 @@ from proforum.errors import (
 )
 from proforum.services.base import ForumBase, Tx
 from proforum.services.meetups import meetup_params
+from proforum.services.reminders import plan_reminders
 from proforum.services.retry import retry_transient
 
 SEED_BYTES = 32
@@ -108,7 +109,8 @@ class LotteryUseCases(ForumBase):
             params = meetup_params(meetup)
             for member_id in draw.selected:
                 self._move(tx, meetup_id, member_id, ApplicationState.SELECTED)
-                tx.notify(member_id, MessageKind.SELECTED, **params)
+            tx.notify_many(draw.selected, MessageKind.SELECTED, **params)
+            plan_reminders(tx, drawn, draw.selected, self._reminder_offsets)
             for position, member_id in enumerate(draw.waitlist, 1):
                 self._move(tx, meetup_id, member_id, ApplicationState.WAITLISTED)
                 tx.notify(member_id, MessageKind.WAITLISTED, **params, position=str(position))

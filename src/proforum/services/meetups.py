@@ -29,6 +29,7 @@ from proforum.errors import (
     PermissionDenied,
 )
 from proforum.services.base import ForumBase, Tx
+from proforum.services.reminders import plan_reminders, withdraw_reminders
 from proforum.services.retry import retry_transient
 
 #: Applications that still take part in the meetup and hear about changes.
@@ -135,8 +136,9 @@ class MeetupUseCases(ForumBase):
             tx.uow.meetups.update(opened)
             community = tx.community(meetup.community_id)
             params = meetup_params(opened) | {"community_name": community.name}
-            for membership in tx.uow.memberships.for_community(meetup.community_id):
-                tx.notify(membership.member_id, MessageKind.MEETUP_ANNOUNCED, **params)
+            memberships = tx.uow.memberships.for_community(meetup.community_id)
+            members = [m.member_id for m in memberships]
+            tx.notify_many(members, MessageKind.MEETUP_ANNOUNCED, **params)
         return opened
 
     def meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
@@ -248,12 +250,44 @@ class MeetupUseCases(ForumBase):
             tx.require_organiser(meetup, actor)
             cancelled = meetup.cancel()
             tx.uow.meetups.update(cancelled)
+            withdraw_reminders(tx, cancelled)
             for application in tx.uow.applications.for_meetup(meetup_id):
                 if application.state in ACTIVE_STATES:
                     tx.notify(
                         application.member_id, MessageKind.MEETUP_CANCELLED, **meetup_params(meetup)
                     )
         return cancelled
+
+    @retry_transient
+    def move_meetup(
+        self, actor: MemberId, meetup_id: MeetupId, *, starts_at: datetime, ends_at: datetime
+    ) -> Meetup:
+        """Move a meetup to a new time and tell everyone still taking part.
+
+        Reminders planned for the old time are withdrawn and planned again for
+        the new one; the application window stays as it was.
+
+        :raises RoleRequired: the actor is neither the host nor an operator.
+        :raises IllegalTransition: the meetup has ended or been cancelled.
+        :raises InvalidSchedule: see :meth:`Meetup.move <proforum.domain.meetup.Meetup.move>`.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id, for_update=True)
+            tx.require_organiser(meetup, actor)
+            moved = meetup.move(starts_at, ends_at, tx.now)
+            if moved == meetup:
+                return meetup
+            tx.uow.meetups.update(moved)
+            params = meetup_params(moved) | {"previous_starts_at": meetup.starts_at.isoformat()}
+            applications = tx.uow.applications.for_meetup(meetup_id)
+            taking_part = [a.member_id for a in applications if a.state in ACTIVE_STATES]
+            tx.notify_many(taking_part, MessageKind.MEETUP_RESCHEDULED, **params)
+            # Reminders for the old time are withdrawn, new ones planned for the
+            # seat holders, each due at its offset before the new start.
+            withdraw_reminders(tx, moved)
+            holders = [a.member_id for a in applications if a.holds_seat]
+            plan_reminders(tx, moved, holders, self._reminder_offsets)
+        return moved
 
     def propose_follow_up(
         self,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 from proforum.domain.common import CommunityId, MemberId, check_slug, check_time_zone, clean_text
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.events import MemberRegistered
-from proforum.domain.identity import Identity, Locale, Member, Nickname, RealName
+from proforum.domain.identity import Identity, Locale, Member, Nickname, RealName, check_email
 from proforum.errors import (
     AlreadyExists,
     AlreadyMember,
@@ -38,6 +40,7 @@ class MemberUseCases(ForumBase):
         years_of_experience: int | None = None,
         locale: Locale = "ko",
         time_zone: str = "Asia/Seoul",
+        email: str | None = None,
     ) -> Member:
         """Register a member who speaks under a real name *or* a fixed nickname.
 
@@ -51,7 +54,10 @@ class MemberUseCases(ForumBase):
             valid, or both or neither of ``real_name`` and ``nickname`` are given.
         :raises InvalidText: the company name is empty, too long or malformed.
         :raises InvalidTimeZone: ``time_zone`` is not an IANA time zone.
+        :raises InvalidEmail: ``email`` is not an address e-mail can be delivered to.
         """
+        if email is not None:
+            check_email(email)
         if (real_name is None) == (nickname is None):
             raise InvalidProfile(
                 None,
@@ -75,6 +81,7 @@ class MemberUseCases(ForumBase):
                 years_of_experience=years_of_experience,
                 locale=locale,
                 time_zone=time_zone,
+                email=email,
             )
             tx.uow.members.add(member)
             tx.events.append(MemberRegistered(member))
@@ -87,6 +94,23 @@ class MemberUseCases(ForumBase):
         """
         with self._transaction() as tx:
             return tx.member(member_id)
+
+    def set_email(self, actor: MemberId, email: str | None) -> Member:
+        """Set (or, with ``None``, remove) the actor's own e-mail address.
+
+        The address is checked now, so that a typo is refused to the member
+        typing it rather than discovered by the relay days later.
+
+        :raises InvalidEmail: not an address e-mail can be delivered to.
+        """
+        if email is not None:
+            check_email(email)
+        with self._transaction() as tx:
+            member = tx.member(actor)
+            changed = attrs.evolve(member, email=email)
+            if changed != member:
+                tx.uow.members.update(changed)
+        return changed
 
     def change_nickname(self, actor: MemberId, new_nickname: str) -> Member:
         """Refuse, always, for the owner: a fixed nickname is fixed.

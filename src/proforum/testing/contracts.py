@@ -53,6 +53,7 @@ from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
     AnswerAggregate,
@@ -270,6 +271,7 @@ class StorageContract:
             Participation: lambda u: u.participations.add,
             Message: lambda u: u.messages.add,
             InboxItem: lambda u: u.inbox.add,
+            NotificationPreference: lambda u: u.preferences.put,
         }
         with storage.unit_of_work() as uow:
             for row in rows:
@@ -329,6 +331,32 @@ class StorageContract:
             assert uow.members.get(member.id) == changed
         with pytest.raises(NotFound), storage.unit_of_work() as uow:
             uow.members.update(sample_member(2))
+
+    def test_member_email_round_trip(self, storage: Storage) -> None:
+        """A member's e-mail address, or its absence, comes back as stored, and can change."""
+        without = sample_member(1)
+        with_email = attrs.evolve(sample_member(2), email="kim.marketer+pr@example.co.kr")
+        longest = attrs.evolve(
+            sample_member(3), email=f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 61}"
+        )
+        assert len(longest.email or "") == 254
+        self._put(storage, without, with_email, longest)
+        with storage.unit_of_work() as uow:
+            assert uow.members.get(without.id) == without
+            got = uow.members.get(with_email.id)
+            assert got is not None
+            assert got.email == "kim.marketer+pr@example.co.kr"
+            assert uow.members.get(longest.id) == longest
+            assert dict(uow.members.get_many([with_email.id])) == {with_email.id: with_email}
+            uow.members.update(attrs.evolve(without, email="new@example.com"))
+            uow.members.update(attrs.evolve(with_email, email=None))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.email for m in uow.members.all()] == [
+                "new@example.com",
+                None,
+                longest.email,
+            ]
 
     def test_members_are_listed_by_registration_then_id(self, storage: Storage) -> None:
         """``all()`` orders members by registration time, then id."""
@@ -698,6 +726,45 @@ class StorageContract:
             expected = sorted(a.text for r in responses for a in r.answers if a.text is not None)
             assert list(texts) == expected
 
+    def test_rewrite_in_id_order_changes_nothing_one_can_read(self, storage: Storage) -> None:
+        """After ``rewrite_in_id_order`` the survey reads the same; other surveys are untouched."""
+        junior = ExperienceBand.UP_TO_2
+        ours = [
+            sample_response("rsp_f1", rating=5, band=junior, nps=9, topics=["ads", "crm"]),
+            sample_response("rsp_0c", rating=2, offline=1, comment="아쉬워요"),
+            sample_response("rsp_7a", rating=4, band=junior, best="seo", comment="좋아요"),
+            sample_response("rsp_3e", rating=3, offline=0),
+        ]
+        theirs = [
+            sample_response("rsp_55", survey=2, rating=1, comment="별로"),
+            sample_response("rsp_05", survey=2, rating=5, nps=10),
+        ]
+        self._put(storage, sample_survey(), sample_survey(2), *ours[:2], *theirs, *ours[2:])
+        ours_id, theirs_id = SurveyId("srv_0001"), SurveyId("srv_0002")
+
+        def read(uow: Any, survey_id: SurveyId) -> tuple[Any, ...]:
+            return (
+                list(uow.responses.for_survey(survey_id)),
+                uow.responses.statistics(survey_id),
+                list(uow.responses.texts(survey_id, "comment")),
+            )
+
+        with storage.unit_of_work() as uow:
+            before, others = read(uow, ours_id), read(uow, theirs_id)
+            every = list(uow.responses.all())
+            uow.responses.rewrite_in_id_order(ours_id)
+            assert read(uow, ours_id) == before  # read your writes
+            uow.responses.rewrite_in_id_order(SurveyId("srv_0009"))  # no responses: nothing
+            uow.commit()
+        assert before[0] == sorted(ours, key=lambda r: r.id)
+        with storage.unit_of_work() as uow:
+            assert read(uow, ours_id) == before
+            assert read(uow, theirs_id) == others
+            assert list(uow.responses.all()) == every
+            # Still one response per id: adding one again is refused.
+            with pytest.raises(AlreadyExists):
+                uow.responses.add(ours[0])
+
     # -- messages and inbox --------------------------------------------------
 
     def test_outbox_pending_order_and_updates(self, storage: Storage) -> None:
@@ -717,6 +784,24 @@ class StorageContract:
             assert got.status is DeliveryStatus.FAILED
             assert got.params == messages[3].params
             assert len(uow.messages.all()) == 5
+
+    def test_message_subject_round_trip(self, storage: Storage) -> None:
+        """A message's subject, or its absence, comes back as stored, and survives updates."""
+        about = attrs.evolve(sample_message(1), kind=MessageKind.REMINDER, subject="mtp_0001")
+        plain = sample_message(2, minute=1)
+        self._put(storage, about, plain)
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(about.id) == about
+            assert uow.messages.get(plain.id) == plain
+            assert [m.subject for m in uow.messages.all()] == ["mtp_0001", None]
+            (claimed,) = uow.messages.claim(1, T0, LEASE, "relay-a")
+            assert claimed.subject == "mtp_0001"
+            assert uow.messages.mark(claimed.sent(T0), "relay-a") is True
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.messages.get(about.id)
+            assert stored is not None
+            assert (stored.status, stored.subject) == (DeliveryStatus.SENT, "mtp_0001")
 
     def test_inbox(self, storage: Storage) -> None:
         """Inbox items list newest first per recipient and keep their read time."""
@@ -942,6 +1027,296 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.messages.dead(10) == []
             assert len(uow.messages.pending(10, T0)) == 7
+
+    # -- many messages at once ----------------------------------------------------
+
+    def test_add_many_messages(self, storage: Storage) -> None:
+        """``add_many`` inserts every message, as ``add`` would; an empty list does nothing."""
+        messages = [
+            attrs.evolve(
+                sample_message(i, minute=10 - i, recipient=i),
+                subject="mtp_0001" if i % 2 else None,
+                next_attempt_at=T0 + timedelta(days=1) if i == 5 else None,
+            )
+            for i in range(1, 6)
+        ]
+        with storage.unit_of_work() as uow:
+            uow.messages.add_many(messages)
+            uow.messages.add_many([])
+            assert uow.messages.get(MessageId("msg_0003")) == messages[2]  # read your writes
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for message in messages:
+                assert uow.messages.get(message.id) == message
+            assert list(uow.messages.all()) == messages[::-1]
+            # Oldest first; the one planned for tomorrow is not due yet.
+            assert [m.id for m in uow.messages.pending(10, T0)] == [
+                "msg_0004",
+                "msg_0003",
+                "msg_0002",
+                "msg_0001",
+            ]
+            assert len(uow.messages.pending(10)) == 5
+            uow.messages.add_many([])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert len(uow.messages.all()) == 5
+
+    def test_add_many_refuses_an_id_twice(self, storage: Storage) -> None:
+        """An id already stored, or repeated in the batch, raises AlreadyExists; nothing is kept."""
+        self._put(storage, sample_message(1))
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.messages.add_many([sample_message(2), sample_message(1, minute=5)])
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.messages.add_many([sample_message(3), sample_message(3, minute=1)])
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.messages.all()] == ["msg_0001"]
+            assert uow.messages.get(MessageId("msg_0001")) == sample_message(1)
+
+    def test_add_many_without_commit_is_not_kept(self, storage: Storage) -> None:
+        """Messages added together are discarded together without a commit."""
+        with storage.unit_of_work() as uow:
+            uow.messages.add_many([sample_message(i) for i in range(3)])
+        with storage.unit_of_work() as uow:
+            assert uow.messages.all() == []
+
+    # -- withdrawing messages -------------------------------------------------------
+
+    @staticmethod
+    def _reminder(n: int, recipient: int, subject: str | None = "mtp_0001") -> Message:
+        """Pending reminder ``n`` to member ``recipient`` about ``subject``."""
+        return attrs.evolve(
+            sample_message(n, minute=n, recipient=recipient),
+            kind=MessageKind.REMINDER,
+            subject=subject,
+            next_attempt_at=T0 + timedelta(days=8),
+        )
+
+    def test_withdraw_cancels_only_pending_messages_of_that_subject_and_kind(
+        self, storage: Storage
+    ) -> None:
+        """Only pending messages of the subject and kind change; the others stay as they were."""
+        now = T0 + timedelta(hours=1)
+        targets = [self._reminder(i, recipient=i) for i in range(1, 4)]
+        retried = self._reminder(4, recipient=4).failed(
+            "TimeoutError", give_up=False, retry_at=T0 + timedelta(days=8)
+        )
+        untouched = [
+            self._reminder(10, recipient=1).sent(T0),
+            self._reminder(11, recipient=2).failed("SMTPRecipientsRefused", give_up=True),
+            attrs.evolve(self._reminder(12, recipient=3), status=DeliveryStatus.CANCELLED),
+            attrs.evolve(self._reminder(13, recipient=1), kind=MessageKind.MEETING_LINK),
+            self._reminder(14, recipient=1, subject="mtp_0002"),
+            self._reminder(15, recipient=1, subject=None),
+        ]
+        self._put(storage, *targets, retried, *untouched)
+        with storage.unit_of_work() as uow:
+            assert uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, None, now) == 4
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for message in (*targets, retried):
+                assert uow.messages.get(message.id) == attrs.evolve(
+                    message, status=DeliveryStatus.CANCELLED
+                )
+            for message in untouched:
+                assert uow.messages.get(message.id) == message
+            stored = uow.messages.get(targets[0].id)
+            assert stored is not None
+            assert stored.last_error is None
+            withdrawn_retry = uow.messages.get(retried.id)
+            assert withdrawn_retry is not None
+            assert withdrawn_retry.last_error == "TimeoutError"  # its history is kept
+            # Nothing is left to withdraw; cancelled messages are never due, nor dead letters.
+            assert uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, None, now) == 0
+            later = T0 + timedelta(days=9)
+            assert {m.id for m in uow.messages.pending(50, later)} == {
+                untouched[3].id,
+                untouched[4].id,
+                untouched[5].id,
+            }
+            assert [m.id for m in uow.messages.dead(10)] == [untouched[1].id]
+            assert uow.messages.requeue(None) == 1  # the failed one only
+
+    def test_withdraw_for_some_recipients(self, storage: Storage) -> None:
+        """With ``recipients``, only their messages are withdrawn; the count says how many."""
+        now = T0 + timedelta(hours=1)
+        reminders = [self._reminder(i, recipient=1 + i % 3) for i in range(1, 10)]
+        self._put(storage, *reminders)
+        mem = [MemberId(f"mem_{i:04d}") for i in range(4)]
+        with storage.unit_of_work() as uow:
+            withdraw = uow.messages.withdraw
+            assert withdraw("mtp_0001", MessageKind.REMINDER, [mem[1], mem[0]], now) == 3
+            assert withdraw("mtp_0001", MessageKind.REMINDER, [], now) == 0
+            assert withdraw("mtp_0001", MessageKind.REMINDER, {mem[1]}, now) == 0
+            assert withdraw("mtp_0002", MessageKind.REMINDER, [mem[2]], now) == 0
+            assert withdraw("mtp_0001", MessageKind.SELECTED, [mem[2]], now) == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            statuses = {m.id: (m.recipient_id, m.status) for m in uow.messages.all()}
+        for message in reminders:
+            cancelled = message.recipient_id == mem[1]
+            expected = DeliveryStatus.CANCELLED if cancelled else DeliveryStatus.PENDING
+            assert statuses[message.id] == (message.recipient_id, expected)
+        with storage.unit_of_work() as uow:
+            withdraw = uow.messages.withdraw
+            assert withdraw("mtp_0001", MessageKind.REMINDER, (mem[2],), now) == 3
+            assert withdraw("mtp_0001", MessageKind.REMINDER, None, now) == 3
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert {m.status for m in uow.messages.all()} == {DeliveryStatus.CANCELLED}
+
+    def test_a_withdrawn_message_cannot_be_marked_by_its_claimer(self, storage: Storage) -> None:
+        """A relay that claimed a message before it was withdrawn cannot record it sent."""
+        reminder = attrs.evolve(self._reminder(1, recipient=1), next_attempt_at=None)
+        self._put(storage, reminder, self._reminder(2, recipient=2, subject="mtp_0002"))
+        with storage.unit_of_work() as uow:
+            (claimed,) = uow.messages.claim(1, T0, LEASE, "relay-a")
+            uow.commit()
+        assert claimed.id == reminder.id
+        with storage.unit_of_work() as uow:
+            assert uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, None, T0) == 1
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            withdrawn = uow.messages.get(reminder.id)
+            assert withdrawn == attrs.evolve(reminder, status=DeliveryStatus.CANCELLED)
+            assert uow.messages.mark(claimed.sent(T0), "relay-a") is False
+            failed = claimed.failed("TimeoutError", give_up=False, retry_at=T0)
+            assert uow.messages.mark(failed, "relay-a") is False
+            assert uow.messages.release([reminder.id], "relay-a") == 0
+            assert uow.messages.claim(10, T0 + 2 * LEASE, LEASE, "relay-b", ids=[reminder.id]) == []
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(reminder.id) == withdrawn
+
+    def test_a_withdrawal_without_commit_is_not_kept(self, storage: Storage) -> None:
+        """A withdrawal is a write like any other: rolled back, the messages stay pending."""
+        reminder = self._reminder(1, recipient=1)
+        self._put(storage, reminder)
+        with storage.unit_of_work() as uow:
+            assert uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, None, T0) == 1
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(reminder.id) == reminder
+
+    def test_long_lists_of_members(self, storage: Storage) -> None:
+        """``withdraw`` and ``switched_off`` take thousands of members at once."""
+        count = 2500
+        reminders = [self._reminder(i, recipient=i) for i in range(count)]
+        off = [
+            NotificationPreference(
+                MemberId(f"mem_{i:04d}"), "inbox", MessageKind.REMINDER, enabled=bool(i % 2)
+            )
+            for i in range(count)
+        ]
+        with storage.unit_of_work() as uow:
+            uow.messages.add_many(reminders)
+            for preference in off:
+                uow.preferences.put(preference)
+            uow.commit()
+        everyone = [MemberId(f"mem_{i:04d}") for i in range(count + 100)]
+        with storage.unit_of_work() as uow:
+            switched = uow.preferences.switched_off(MessageKind.REMINDER, ["inbox"], everyone)
+            assert switched == {(MemberId(f"mem_{i:04d}"), "inbox") for i in range(0, count, 2)}
+            some = everyone[::2]  # 1,300 members, 1,250 of them with a reminder
+            withdrawn = uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, some, T0)
+            assert withdrawn == len(range(0, count, 2))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            cancelled = {
+                m.recipient_id for m in uow.messages.all() if m.status is DeliveryStatus.CANCELLED
+            }
+        assert cancelled == set(some[: len(range(0, count, 2))])
+
+    # -- notification preferences ---------------------------------------------------
+
+    @staticmethod
+    def _choice(
+        member: int, channel: str, kind: MessageKind, enabled: bool
+    ) -> NotificationPreference:
+        return NotificationPreference(MemberId(f"mem_{member:04d}"), channel, kind, enabled)
+
+    def test_preferences_put_replaces_and_lists_in_order(self, storage: Storage) -> None:
+        """``put`` inserts or replaces; ``for_member`` and ``all`` list in key order."""
+        announced, reminder = MessageKind.MEETUP_ANNOUNCED, MessageKind.REMINDER
+        survey = MessageKind.SURVEY_INVITATION
+        choices = [
+            self._choice(2, "smtp", reminder, False),
+            self._choice(1, "smtp", announced, False),
+            self._choice(1, "inbox", survey, True),
+            self._choice(1, "inbox", announced, False),
+            self._choice(1, "Webhook", reminder, False),  # upper case sorts first
+            self._choice(1, "smtp", MessageKind.SELECTED, True),
+        ]
+        self._put(storage, *choices)
+        with storage.unit_of_work() as uow:
+            listed = list(uow.preferences.for_member(MemberId("mem_0001")))
+            assert listed == sorted(choices[1:], key=lambda p: (p.channel, p.kind.value))
+            assert [(p.channel, p.kind.value) for p in listed] == [
+                ("Webhook", "reminder"),
+                ("inbox", "meetup_announced"),
+                ("inbox", "survey_invitation"),
+                ("smtp", "meetup_announced"),
+                ("smtp", "selected"),
+            ]
+            assert uow.preferences.for_member(MemberId("mem_0009")) == []
+            # Replacing: the member changes their mind, twice in one unit of work.
+            uow.preferences.put(self._choice(1, "inbox", announced, True))
+            uow.preferences.put(self._choice(2, "smtp", reminder, True))
+            uow.preferences.put(self._choice(2, "smtp", reminder, False))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            every = list(uow.preferences.all())
+            assert every == sorted(
+                [self._choice(1, "inbox", announced, True), *choices[:3], *choices[4:]],
+                key=lambda p: (p.member_id, p.channel, p.kind.value),
+            )
+            assert len(every) == 6
+            assert self._choice(2, "smtp", reminder, False) in every
+
+    def test_switched_off_pairs(self, storage: Storage) -> None:
+        """``switched_off`` gives the (member, channel) pairs that turned a kind off there."""
+        kind, other = MessageKind.MEETUP_ANNOUNCED, MessageKind.SURVEY_INVITATION
+        self._put(
+            storage,
+            self._choice(1, "inbox", kind, False),
+            self._choice(1, "smtp", kind, False),
+            self._choice(2, "smtp", kind, False),
+            self._choice(3, "smtp", kind, True),  # switched back on
+            self._choice(4, "smtp", other, False),  # another kind
+            self._choice(5, "webhook", kind, False),  # a channel not asked about
+        )
+        mem = [MemberId(f"mem_{i:04d}") for i in range(6)]
+        with storage.unit_of_work() as uow:
+            switched_off = uow.preferences.switched_off
+            assert switched_off(kind, ["inbox", "smtp"]) == {
+                (mem[1], "inbox"),
+                (mem[1], "smtp"),
+                (mem[2], "smtp"),
+            }
+            assert switched_off(kind, ("smtp",), None) == {(mem[1], "smtp"), (mem[2], "smtp")}
+            assert switched_off(kind, ["inbox", "smtp"], [mem[2], mem[3], mem[4]]) == {
+                (mem[2], "smtp")
+            }
+            assert switched_off(kind, ["inbox", "smtp", "webhook"], {mem[5]}) == {
+                (mem[5], "webhook")
+            }
+            assert switched_off(other, ["inbox", "smtp"]) == {(mem[4], "smtp")}
+            assert switched_off(MessageKind.REMINDER, ["inbox", "smtp"]) == set()
+            assert switched_off(kind, [], None) == set()
+            assert switched_off(kind, ["inbox", "smtp"], []) == set()
+            # A choice changed in this unit of work counts at once.
+            uow.preferences.put(self._choice(2, "smtp", kind, True))
+            uow.preferences.put(self._choice(3, "smtp", kind, False))
+            assert switched_off(kind, ["smtp"]) == {(mem[1], "smtp"), (mem[3], "smtp")}
+
+    def test_preferences_without_commit_are_not_kept(self, storage: Storage) -> None:
+        """A choice written in a unit of work that does not commit is discarded."""
+        kept = self._choice(1, "inbox", MessageKind.REMINDER, False)
+        self._put(storage, kept)
+        with storage.unit_of_work() as uow:
+            uow.preferences.put(self._choice(1, "inbox", MessageKind.REMINDER, True))
+            uow.preferences.put(self._choice(2, "inbox", MessageKind.REMINDER, False))
+        with storage.unit_of_work() as uow:
+            assert list(uow.preferences.all()) == [kept]
 
     # -- inbox pages -------------------------------------------------------------
 

@@ -76,13 +76,15 @@ class MemberFactory:
         years_of_experience: int | None = None,
         locale: Locale = "ko",
         time_zone: str = "Asia/Seoul",
+        email: str | None = None,
         community: MadeCommunity | Community | None = None,
         role: Role = Role.MEMBER,
     ) -> Member:
         """Register the member; join ``community`` with ``role`` when one is given.
 
         A role other than ``member`` is assigned by the community's operator, so
-        it needs a :class:`MadeCommunity`.
+        it needs a :class:`MadeCommunity`.  ``email`` is where e-mail notifiers
+        write to; members have none unless given.
         """
         if real_name is None and nickname is None:
             nickname = f"{self.nickname_prefix}{next(self._numbers)}"
@@ -94,6 +96,7 @@ class MemberFactory:
             years_of_experience=years_of_experience,
             locale=locale,
             time_zone=time_zone,
+            email=email,
         )
         if community is not None:
             self.forum.join_community(member.id, community.id)

@@ -47,6 +47,7 @@ from proforum.domain.identity import (
     Member,
     Nickname,
     RealName,
+    check_email,
 )
 from proforum.domain.meetup import (
     Application,
@@ -57,6 +58,7 @@ from proforum.domain.meetup import (
     MeetupState,
 )
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
+from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
 from proforum.domain.survey import (
     LOWEST_MIN_RESPONSES,
     Audience,
@@ -220,12 +222,29 @@ def real_names() -> st.SearchStrategy[RealName]:
     return raw.filter(_valid(RealName.parse)).map(RealName.parse)
 
 
+_LOCAL_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,12}(\.[A-Za-z0-9_+-]{1,12}){0,2}"
+_DOMAIN_LABEL = r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?"
+
+
+def emails() -> st.SearchStrategy[str]:
+    """E-mail addresses :func:`~proforum.domain.identity.check_email` accepts.
+
+    Dot-atom local parts with the odd ``+``, ``'`` or ``!``, and host names of
+    two to four labels, as people really type them.
+    """
+    address = rf"\A{_LOCAL_PART}@{_DOMAIN_LABEL}(\.{_DOMAIN_LABEL}){{0,2}}\.[a-z]{{2,6}}\Z"
+    return st.from_regex(address).filter(_valid(check_email))
+
+
 def members(
     *,
     identities: st.SearchStrategy[RealName | Nickname] | None = None,
     job_function: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[Member]:
-    """Members with a real name or a nickname and a valid, sometimes sparse, profile."""
+    """Members with a real name or a nickname and a valid, sometimes sparse, profile.
+
+    Some have an e-mail address, most none.
+    """
     return st.builds(
         Member,
         id=member_ids(),
@@ -236,6 +255,7 @@ def members(
         years_of_experience=st.none() | st.integers(0, MAX_YEARS_OF_EXPERIENCE),
         locale=st.sampled_from(["ko", "en"]),
         time_zone=time_zones(),
+        email=st.none() | emails(),
     )
 
 
@@ -444,6 +464,7 @@ def _message(draw: st.DrawFn, statuses: tuple[DeliveryStatus, ...]) -> Message:
         params=draw(
             st.dictionaries(st.from_regex(r"\A[a-z_]{1,20}\Z"), texts(100, min_size=0), max_size=5)
         ),
+        subject=draw(st.none() | meetup_ids()),
     )
     status = draw(st.sampled_from(statuses))
     later = created + timedelta(seconds=draw(st.integers(0, 86_400)))
@@ -458,6 +479,11 @@ def _message(draw: st.DrawFn, statuses: tuple[DeliveryStatus, ...]) -> Message:
         message = message.sent(later)
     elif status is DeliveryStatus.FAILED:
         message = message.failed("SMTPRecipientsRefused", give_up=True)
+    elif status is DeliveryStatus.CANCELLED:
+        # Withdrawn before delivery, as ``MessageRepository.withdraw`` leaves it.
+        message = attrs.evolve(
+            message, status=DeliveryStatus.CANCELLED, claimed_by=None, claimed_until=None
+        )
     return message
 
 
@@ -466,17 +492,47 @@ def messages(
 ) -> st.SearchStrategy[Message]:
     """Outbox messages in one of ``statuses``, with the attempts that lead there.
 
-    Some pending messages are claimed by a relay (``claimed_by``, ``claimed_until``).
+    Some pending messages are claimed by a relay (``claimed_by``, ``claimed_until``);
+    some are about a meetup (``subject``).
     """
     return _message(tuple(DeliveryStatus(s) for s in statuses or DeliveryStatus))
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def channels() -> st.SearchStrategy[str]:
+    """Notifier names a forum delivers through (``inbox``, ``smtp``...)."""
+    return st.sampled_from(["inbox", "smtp", "recording", "webhook"])
+
+
+@st.composite
+def _preference(draw: st.DrawFn, kinds: tuple[MessageKind, ...]) -> NotificationPreference:
+    kind = draw(st.sampled_from(kinds))
+    # A kind every member must get can only be chosen on.
+    enabled = True if kind in MANDATORY_KINDS else draw(st.booleans())
+    return NotificationPreference(draw(member_ids()), draw(channels()), kind, enabled)
+
+
+def notification_preferences(
+    *, kinds: Iterable[MessageKind | str] | None = None
+) -> st.SearchStrategy[NotificationPreference]:
+    """A member's choice for one of ``kinds`` (every kind by default) on one channel.
+
+    Kinds in :data:`~proforum.domain.preferences.MANDATORY_KINDS` are only
+    ever switched on, as the domain requires.
+    """
+    return _preference(tuple(MessageKind(k) for k in kinds or MessageKind))
 
 
 __all__ = [
     "TIME_ZONES",
     "applications",
+    "channels",
     "comment_ids",
     "communities",
     "community_ids",
+    "emails",
     "ids",
     "job_functions",
     "meeting_refs",
@@ -488,6 +544,7 @@ __all__ = [
     "message_ids",
     "messages",
     "nicknames",
+    "notification_preferences",
     "post_ids",
     "questions",
     "rating_questions",
@@ -524,6 +581,7 @@ _REGISTRY: tuple[tuple[Any, str], ...] = (
     (Question, "questions"),
     (Survey, "surveys"),
     (Message, "messages"),
+    (NotificationPreference, "notification_preferences"),
 )
 
 _register()

@@ -33,6 +33,7 @@ from proforum_smtp.errors import (
     SmtpError,
     SmtpNotConfigured,
     SmtpOptionInvalid,
+    SmtpRecipientRefused,
 )
 from proforum_smtp.notifier import SmtpNotifier, SmtpNotifierFactory
 from proforum_smtp.options import SmtpSettings, parse_options
@@ -53,6 +54,7 @@ __all__ = [
     "SmtpNotifier",
     "SmtpNotifierFactory",
     "SmtpOptionInvalid",
+    "SmtpRecipientRefused",
     "SmtpSettings",
     "__version__",
     "message_id",

@@ -8,7 +8,7 @@ password, an e-mail address, a server's reply text or a message's text.
 
 from __future__ import annotations
 
-from proforum.errors import PluginError
+from proforum.errors import DeliveryRejected, PluginError
 
 __all__ = [
     "EmailAddressInvalid",
@@ -17,6 +17,7 @@ __all__ = [
     "SmtpError",
     "SmtpNotConfigured",
     "SmtpOptionInvalid",
+    "SmtpRecipientRefused",
 ]
 
 
@@ -50,16 +51,23 @@ class SmtpNotConfigured(SmtpError):
     )
 
 
-class EmailAddressMissing(SmtpError):
-    """The host application's ``address_of`` knows no e-mail address for the recipient."""
+class EmailAddressMissing(SmtpError, DeliveryRejected):
+    """There is no e-mail address for the recipient (``address_of`` returned ``None``).
+
+    A :class:`~proforum.errors.DeliveryRejected`: retrying cannot conjure an
+    address, so the relay dead-letters the message at once.
+    """
 
     code = "smtp.address_missing"
     template_ko = "회원 {member_id}의 이메일 주소가 없어 알림 {message_id}을(를) 보낼 수 없습니다."
     template_en = "Member {member_id} has no e-mail address; message {message_id} was not sent."
 
 
-class EmailAddressInvalid(SmtpError):
-    """``address_of`` returned something that is not a plain ASCII ``user@domain`` address."""
+class EmailAddressInvalid(SmtpError, DeliveryRejected):
+    """``address_of`` returned something that is not a plain ASCII ``user@domain`` address.
+
+    Dead-lettered at once, like :class:`EmailAddressMissing`.
+    """
 
     code = "smtp.address_invalid"
     template_ko = (
@@ -96,3 +104,13 @@ class SmtpDeliveryFailed(SmtpError):
         """Whether the server answered with a 5xx code, which retrying will not fix."""
         reply = self.params.get("reply_code")
         return isinstance(reply, int) and 500 <= reply <= 599
+
+
+class SmtpRecipientRefused(SmtpDeliveryFailed, DeliveryRejected):
+    """The server refused the recipient for good (a 5xx reply to ``RCPT``).
+
+    A :class:`~proforum.errors.DeliveryRejected`: the relay dead-letters the
+    message at once instead of asking again about an address that does not exist.
+    """
+
+    code = "smtp.recipient_refused"

@@ -24,6 +24,7 @@ from proforum_smtp.errors import (
     EmailAddressMissing,
     SmtpDeliveryFailed,
     SmtpNotConfigured,
+    SmtpRecipientRefused,
 )
 from proforum_smtp.options import SmtpSettings, parse_options, split_address
 
@@ -145,6 +146,8 @@ def send(settings: SmtpSettings, mail: EmailMessage, *, recipient: str, message_
             accepted = True
     except smtplib.SMTPRecipientsRefused as exc:
         failure = _failed(message_id, stage, type(exc).__name__, _reply(exc.recipients))
+        if failure.permanent:
+            failure = SmtpRecipientRefused(None, **failure.params)
     except smtplib.SMTPResponseException as exc:
         failure = _failed(message_id, stage, type(exc).__name__, exc.smtp_code)
     except Exception as exc:

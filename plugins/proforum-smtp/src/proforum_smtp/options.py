@@ -26,8 +26,17 @@ DEFAULT_SECURITY: Security = "starttls"
 DEFAULT_TIMEOUT = 30.0
 MAX_TIMEOUT = 600.0
 
-REQUIRED = ("host", "sender", "address_of")
-OPTIONAL = ("port", "security", "username", "password", "timeout", "ssl_context", "local_hostname")
+REQUIRED = ("host", "sender")
+OPTIONAL = (
+    "address_of",
+    "port",
+    "security",
+    "username",
+    "password",
+    "timeout",
+    "ssl_context",
+    "local_hostname",
+)
 KNOWN = frozenset((*REQUIRED, *OPTIONAL))
 
 # A conservative, ASCII-only address: dot-atom local part, host-name domain.
@@ -121,6 +130,11 @@ def _sender(value: object) -> Address:
     if split_address(address.addr_spec) is None:
         raise _invalid("sender", *rule, value)
     return address
+
+
+def member_email(member: Member) -> str | None:
+    """The default ``address_of``: the address the member set in proforum (``Member.email``)."""
+    return member.email
 
 
 def _timeout(value: object) -> float:
@@ -221,7 +235,9 @@ def parse_options(options: Mapping[str, Any]) -> SmtpSettings:
     security = _security(options.get("security", DEFAULT_SECURITY))
     port = _port(options.get("port", DEFAULT_PORTS[security]))
     sender = _sender(options["sender"])
-    address_of = options["address_of"]
+    address_of = options.get("address_of")
+    if address_of is None:
+        address_of = member_email
     if not callable(address_of):
         raise _invalid(
             "address_of",

@@ -33,6 +33,7 @@ from proforum.domain.identity import Identity, Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.notification import InboxItem, Message
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Answer, Choice, Participation, Question, Response, Survey
 
 Row = Mapping[Any, Any]
@@ -58,6 +59,7 @@ def member_row(m: Member) -> dict[str, Any]:
         "years_of_experience": m.years_of_experience,
         "locale": m.locale,
         "time_zone": m.time_zone,
+        "email": m.email,
     }
 
 
@@ -77,6 +79,7 @@ def member_from(r: Row) -> Member:
         years_of_experience=r["years_of_experience"],
         locale=r["locale"],
         time_zone=r["time_zone"],
+        email=r["email"],
     )
 
 
@@ -485,6 +488,7 @@ def message_row(m: Message) -> dict[str, Any]:
         "next_attempt_at": m.next_attempt_at,
         "claimed_by": m.claimed_by,
         "claimed_until": m.claimed_until,
+        "subject": m.subject,
     }
 
 
@@ -504,6 +508,7 @@ def message_from(r: Row) -> Message:
         next_attempt_at=r["next_attempt_at"],
         claimed_by=r["claimed_by"],
         claimed_until=r["claimed_until"],
+        subject=r["subject"],
     )
 
 
@@ -528,4 +533,24 @@ def inbox_from(r: Row) -> InboxItem:
         delivered_at=r["delivered_at"],
         params=r["params"],
         read_at=r["read_at"],
+    )
+
+
+def preference_row(p: NotificationPreference) -> dict[str, Any]:
+    """Columns of ``notification_preferences``."""
+    return {
+        "member_id": p.member_id,
+        "channel": p.channel,
+        "kind": p.kind.value,
+        "enabled": p.enabled,
+    }
+
+
+def preference_from(r: Row) -> NotificationPreference:
+    """A :class:`NotificationPreference` from a ``notification_preferences`` row."""
+    return NotificationPreference(
+        member_id=MemberId(r["member_id"]),
+        channel=r["channel"],
+        kind=r["kind"],
+        enabled=bool(r["enabled"]),
     )

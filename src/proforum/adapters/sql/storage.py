@@ -27,13 +27,18 @@ Repositories behave exactly like the memory backend's:
 Every repository method is one statement whatever the number of rows, but
 for responses, whose answers live in a second table (two statements),
 their statistics (three ``GROUP BY`` queries), and claiming messages for a
-relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update).  Other
-database failures become :class:`~proforum.errors.StorageError`; statement
-parameters are never shown in errors or logs.
+relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update).
+Many new messages are one ``executemany`` ``INSERT``; a notification choice
+is one ``INSERT … ON CONFLICT DO UPDATE``.  A long list of ids (more than
+:data:`MAX_LISTED_IDS`) is sent as one parameter, a PostgreSQL array or a
+SQLite JSON array, so no statement outgrows the driver's parameter limit.
+Other database failures become :class:`~proforum.errors.StorageError`;
+statement parameters are never shown in errors or logs.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -42,6 +47,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine
 from sqlalchemy.sql import Executable
 
@@ -71,7 +77,8 @@ from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
-from proforum.domain.notification import DeliveryStatus, InboxItem, Message
+from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
     AnswerAggregate,
@@ -95,6 +102,7 @@ from proforum.ports.storage import (
     MessageRepository,
     ParticipationRepository,
     PostRepository,
+    PreferenceRepository,
     ResponseRepository,
     SurveyRepository,
 )
@@ -153,6 +161,33 @@ def _integrity_error(exc: sa.exc.IntegrityError, row: Mapping[str, Any]) -> Prof
     # A CHECK or NOT NULL violation is a bug in a caller, not bad user input:
     # name the constraint, never the values (they may be personal data).
     return StorageError(None, reason=f"constraint {name or 'unknown'} was violated")
+
+
+# --------------------------------------------------------------------------- long id lists
+
+#: Up to this many values, ``column IN (...)`` gets one parameter per value;
+#: beyond, the values travel as one array parameter (see :func:`_is_one_of`).
+MAX_LISTED_IDS = 1000
+
+
+def _is_one_of(
+    uow: SqlUnitOfWork, column: sa.Column[str], values: Collection[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values``, in a form every database takes whatever the number of values.
+
+    A short list is an ordinary ``IN`` list.  A long one would exceed the
+    driver's limit on parameters (SQLite's 32,766, PostgreSQL's 65,535), so
+    it is one parameter: ``column = ANY(:array)`` on PostgreSQL,
+    ``column IN (SELECT value FROM json_each(:json))`` on SQLite.
+    """
+    wanted = sorted(set(values))
+    if len(wanted) <= MAX_LISTED_IDS:
+        return column.in_(wanted)
+    if uow.dialect == "postgresql":
+        array = sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.String()))
+        return column == sa.any_(array)
+    each = sa.func.json_each(sa.bindparam(None, json.dumps(wanted), type_=sa.Text()))
+    return column.in_(sa.select(each.table_valued("value").c.value))
 
 
 # --------------------------------------------------------------------------- repositories
@@ -638,8 +673,51 @@ class _MessageRepo(_Repo[Message]):
     def add(self, message: Message) -> None:
         self._insert(message)
 
+    def add_many(self, messages: Sequence[Message]) -> None:
+        """One ``executemany`` ``INSERT``; ids repeated within ``messages`` are refused first."""
+        if not messages:
+            return
+        rows = [m.message_row(message) for message in messages]
+        seen: set[str] = set()
+        for row in rows:
+            if row["id"] in seen:
+                raise AlreadyExists(row["id"], entity=t.ENTITIES[self.table.name])
+            seen.add(row["id"])
+        # A clash with a stored message cannot be traced to its row: reported without a value.
+        self._uow.execute(sa.insert(self.table), rows, row={})
+
     def update(self, message: Message) -> None:
         self._update(message)
+
+    def withdraw(
+        self,
+        subject: str,
+        kind: MessageKind,
+        recipients: Collection[MemberId] | None,
+        now: datetime,
+    ) -> int:
+        """One ``UPDATE`` through ``ix_messages_subject``; ``now`` is not stored.
+
+        On PostgreSQL a relay marking one of the rows at the same moment makes
+        the ``UPDATE`` wait for it and check ``status`` again: a message just
+        sent stays sent, and one withdrawn first is not marked.
+        """
+        if recipients is not None and not recipients:
+            return 0
+        c = self.table.c
+        where = [
+            c.subject == subject,
+            c.kind == MessageKind(kind).value,
+            c.status == DeliveryStatus.PENDING.value,
+        ]
+        if recipients is not None:
+            where.append(_is_one_of(self._uow, c.recipient_id, recipients))
+        stmt = (
+            sa.update(self.table)
+            .where(*where)
+            .values(status=DeliveryStatus.CANCELLED.value, claimed_by=None, claimed_until=None)
+        )
+        return int(self._uow.execute(stmt).rowcount)
 
     def _due(self, now: datetime) -> list[sa.ColumnElement[bool]]:
         """Pending, past its backoff, and not leased (or the lease ran out) at ``now``."""
@@ -838,6 +916,51 @@ class _InboxRepo(_Repo[InboxItem]):
         return self._list(order_by=(c.delivered_at, c.message_id))
 
 
+class _PreferenceRepo(_Repo[NotificationPreference]):
+    table = t.notification_preferences
+    to_row = staticmethod(m.preference_row)
+    from_row = staticmethod(m.preference_from)
+
+    def for_member(self, member_id: MemberId) -> Sequence[NotificationPreference]:
+        c = self.table.c
+        return self._list(c.member_id == member_id, order_by=(c.channel, c.kind))
+
+    def put(self, preference: NotificationPreference) -> None:
+        """One ``INSERT … ON CONFLICT (member_id, channel, kind) DO UPDATE``."""
+        row = m.preference_row(preference)
+        insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        stmt = insert(self.table)
+        keys = [c.name for c in self._key_columns]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={"enabled": stmt.excluded.enabled}
+        )
+        self._uow.execute(stmt, row, row=row)
+
+    def switched_off(
+        self,
+        kind: MessageKind,
+        channels: Collection[str],
+        members: Collection[MemberId] | None = None,
+    ) -> set[tuple[MemberId, str]]:
+        """One query through ``ix_notification_preferences_kind`` (or the key, by member)."""
+        if not channels or (members is not None and not members):
+            return set()
+        c = self.table.c
+        where = [
+            c.kind == MessageKind(kind).value,
+            c.channel.in_(sorted(set(channels))),
+            c.enabled == sa.false(),
+        ]
+        if members is not None:
+            where.append(_is_one_of(self._uow, c.member_id, members))
+        rows: list[Any] = list(self._uow.execute(sa.select(c.member_id, c.channel).where(*where)))
+        return {(MemberId(member_id), str(channel)) for member_id, channel in rows}
+
+    def all(self) -> Sequence[NotificationPreference]:
+        c = self.table.c
+        return self._list(order_by=(c.member_id, c.channel, c.kind))
+
+
 # --------------------------------------------------------------------------- unit of work
 
 _thread = threading.local()
@@ -867,10 +990,13 @@ class SqlUnitOfWork:
     participations: ParticipationRepository
     messages: MessageRepository
     inbox: InboxRepository
+    preferences: PreferenceRepository
 
     def __init__(self, storage: SqlStorage) -> None:
         self._storage = storage
         self._conn: Connection | None = None
+        #: ``"sqlite"`` or ``"postgresql"``, for the statements that differ.
+        self.dialect: str = storage.engine.dialect.name
         # After a failed statement PostgreSQL refuses everything but ROLLBACK;
         # SQLite undoes the failed statement only and carries on.
         self._aborts_on_error = storage.engine.dialect.name == "postgresql"
@@ -916,6 +1042,7 @@ class SqlUnitOfWork:
         self.participations = _ParticipationRepo(self)
         self.messages = _MessageRepo(self)
         self.inbox = _InboxRepo(self)
+        self.preferences = _PreferenceRepo(self)
         return self
 
     def __exit__(

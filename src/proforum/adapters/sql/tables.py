@@ -24,6 +24,10 @@ Rules the schema keeps:
   time, nothing that refers to a member, and on SQLite no rowid either
   (``WITHOUT ROWID``, both tables), so neither a column nor the physical row
   order tells who answered when (trust-practices §4.4, S1/S2).
+* ``notification_preferences`` holds only the choices members made (every
+  kind is on without a row), one per (member, channel, kind).  Its channel
+  and kind sort by code point on PostgreSQL too (``COLLATE "C"``), so choices
+  list in the same order as in the memory backend.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import sqlalchemy as sa
 
 from proforum.adapters.sql.types import UtcDateTime, identifier
 from proforum.domain.community import Role
-from proforum.domain.identity import MAX_YEARS_OF_EXPERIENCE
+from proforum.domain.identity import EMAIL_MAX, MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
 from proforum.domain.notification import MAX_CLAIMER_LENGTH, DeliveryStatus, MessageKind
 from proforum.domain.survey import (
@@ -65,6 +69,11 @@ def _text(name: str, *, nullable: bool = False) -> sa.Column[str]:
     return sa.Column(name, sa.Text(), nullable=nullable)
 
 
+def _code(length: int) -> sa.types.TypeEngine[str]:
+    """A short code (a channel, a message kind) sorted by code point on every database."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 members = sa.Table(
     "members",
     metadata,
@@ -78,6 +87,8 @@ members = sa.Table(
     sa.Column("years_of_experience", sa.Integer(), nullable=True),
     sa.Column("locale", sa.String(8), nullable=False),
     sa.Column("time_zone", sa.String(64), nullable=False),
+    # Where e-mail notifiers write to; NULL for a member who gave none.
+    sa.Column("email", sa.String(EMAIL_MAX), nullable=True),
     sa.UniqueConstraint("nickname_key"),
     sa.CheckConstraint(
         "(identity_kind = 'nickname' AND nickname_key IS NOT NULL)"
@@ -313,12 +324,16 @@ messages = sa.Table(
     # The relay's lease: who is delivering the message, and until when.
     sa.Column("claimed_by", sa.String(MAX_CLAIMER_LENGTH), nullable=True),
     sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    # What the message is about (a meetup id for reminders), so it can be withdrawn.
+    sa.Column("subject", identifier(), nullable=True),
     sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
     sa.CheckConstraint(_one_of("status", DeliveryStatus), name="status"),
     sa.CheckConstraint("attempts >= 0", name="attempts"),
     sa.CheckConstraint("(claimed_by IS NULL) = (claimed_until IS NULL)", name="claim"),
     # Claims (pending, oldest first) and dead letters (failed, newest first).
     sa.Index("ix_messages_pending", "status", "created_at", "id"),
+    # Withdrawing the pending messages of one kind about one subject.
+    sa.Index("ix_messages_subject", "subject", "kind", "status"),
 )
 
 inbox_items = sa.Table(
@@ -344,6 +359,18 @@ inbox_items = sa.Table(
     ),
 )
 
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("channel", _code(64), primary_key=True),
+    sa.Column("kind", _code(32), primary_key=True),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.CheckConstraint(_one_of("kind", MessageKind), name="kind"),
+    # Who switched one kind off on some channels (``switched_off``), in one range scan.
+    sa.Index("ix_notification_preferences_kind", "kind", "channel"),
+)
+
 #: The entity name each table's rows are called in errors, as in the memory backend.
 ENTITIES: dict[str, str] = {
     "members": "member",
@@ -361,4 +388,5 @@ ENTITIES: dict[str, str] = {
     "survey_participations": "participation",
     "messages": "message",
     "inbox_items": "inbox item",
+    "notification_preferences": "notification preference",
 }

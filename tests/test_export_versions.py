@@ -1,0 +1,218 @@
+"""Exports carry notification choices, e-mail addresses and message subjects (version 3).
+
+A version-3 export holds the table ``notification_preferences``, each
+member's ``email`` and each message's ``subject``, and imports back exactly,
+on memory and on SQLite.  A version-2 document (before any of them) imports
+as a forum where nobody switched anything off, nobody gave an address and no
+message is about anything in particular.  Documents with a table too many or
+too few, or a choice twice, are refused without writing anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import proforum
+from proforum import export_versions
+from proforum.domain.common import MemberId
+from proforum.domain.notification import MessageKind
+from proforum.domain.preferences import NotificationPreference
+from proforum.errors import InvalidDocument
+from proforum.ports.storage import Storage
+from proforum.serialization import EXPORT_VERSION, export_storage, import_storage
+from proforum.testing.contracts import (
+    sample_community,
+    sample_meetup,
+    sample_member,
+    sample_message,
+)
+from sql_support import sqlite_url
+
+ANNOUNCED = MessageKind.MEETUP_ANNOUNCED
+
+
+def _fill(storage: Storage) -> None:
+    """Members with and without an address, messages with and without a subject, choices."""
+    with storage.unit_of_work() as uow:
+        uow.members.add(attrs.evolve(sample_member(1), email="kim@example.com"))
+        uow.members.add(sample_member(2))
+        uow.communities.add(sample_community())
+        uow.meetups.add(sample_meetup())
+        reminder = attrs.evolve(sample_message(1), kind=MessageKind.REMINDER, subject="mtp_0001")
+        uow.messages.add_many([reminder, sample_message(2, minute=1, recipient=2)])
+        uow.preferences.put(NotificationPreference(MemberId("mem_0001"), "inbox", ANNOUNCED, False))
+        uow.preferences.put(NotificationPreference(MemberId("mem_0002"), "smtp", ANNOUNCED, True))
+        uow.commit()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where to import to: a memory storage or a SQLite file."""
+    return "memory://" if request.param == "memory" else sqlite_url(tmp_path / "copy.db")
+
+
+@pytest.fixture
+def current() -> dict[str, Any]:
+    """A version-3 export of a small forum with every new field set, through JSON."""
+    source = proforum.open("memory://")
+    try:
+        _fill(source.storage)
+        document: dict[str, Any] = json.loads(json.dumps(source.export_data()))
+        return document
+    finally:
+        source.close()
+
+
+def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
+    """What proforum wrote before version 3: no such table, no such fields."""
+    old = copy.deepcopy(document)
+    old["version"] = 2
+    del old["tables"]["notification_preferences"]
+    for member in old["tables"]["members"]:
+        del member["email"]
+    for message in old["tables"]["messages"]:
+        del message["subject"]
+    return old
+
+
+def test_the_export_holds_the_new_table_and_fields(current: dict[str, Any]) -> None:
+    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 3
+    tables = current["tables"]
+    assert tables["notification_preferences"] == [
+        {"member_id": "mem_0001", "channel": "inbox", "kind": "meetup_announced", "enabled": False},
+        {"member_id": "mem_0002", "channel": "smtp", "kind": "meetup_announced", "enabled": True},
+    ]
+    assert [m["email"] for m in tables["members"]] == ["kim@example.com", None]
+    assert [m["subject"] for m in tables["messages"]] == ["mtp_0001", None]
+
+
+def test_a_version_3_export_imports_exactly(current: dict[str, Any], url: str) -> None:
+    with proforum.open(url) as copy_:
+        copy_.import_data(current)
+        assert copy_.export_data() == current
+        with copy_.storage.unit_of_work() as uow:
+            off = uow.preferences.switched_off(ANNOUNCED, ["inbox", "smtp"])
+        assert off == {(MemberId("mem_0001"), "inbox")}
+
+
+def test_a_version_2_export_imports_with_nothing_chosen(current: dict[str, Any], url: str) -> None:
+    old = _as_version_2(current)
+    expected = copy.deepcopy(current)
+    expected["tables"]["notification_preferences"] = []
+    for member in expected["tables"]["members"]:
+        member["email"] = None
+    for message in expected["tables"]["messages"]:
+        message["subject"] = None
+    with proforum.open(url) as copy_:
+        copy_.import_data(old)
+        assert copy_.export_data() == expected
+
+
+def test_upgrade_fills_in_what_version_2_lacked(current: dict[str, Any]) -> None:
+    old = _as_version_2(current)["tables"]
+    upgraded = export_versions.upgrade(2, old)
+    assert upgraded["notification_preferences"] == []
+    assert [m["email"] for m in upgraded["members"]] == [None, None]
+    assert [m["subject"] for m in upgraded["messages"]] == [None, None]
+    assert "notification_preferences" not in old  # the document is not changed
+    # Version 1 gets the same, on top of its survey rewrite.
+    assert export_versions.upgrade(1, old)["notification_preferences"] == []
+    # A version-3 document is copied as it is.
+    assert export_versions.upgrade(3, current["tables"]) == current["tables"]
+
+
+def test_the_tables_each_version_has() -> None:
+    every = {"members", "messages", "notification_preferences"}
+    assert export_versions.tables_of(3, every) == every
+    assert export_versions.tables_of(2, every) == {"members", "messages"}
+    assert export_versions.tables_of(1, every) == {"members", "messages"}
+
+
+def _refused(url: str, document: Any) -> None:
+    with proforum.open(url) as target:
+        empty = target.export_data()
+        with pytest.raises(InvalidDocument):
+            target.import_data(document)
+        assert target.export_data() == empty
+
+
+def test_a_version_3_document_without_the_preferences_table_is_refused(
+    current: dict[str, Any], url: str
+) -> None:
+    del current["tables"]["notification_preferences"]
+    _refused(url, current)
+
+
+def test_an_old_document_with_an_unknown_or_missing_table_is_refused(
+    current: dict[str, Any], url: str
+) -> None:
+    unknown = _as_version_2(current)
+    unknown["tables"]["secrets"] = []
+    _refused(url, unknown)
+    missing = _as_version_2(current)
+    del missing["tables"]["inbox"]
+    _refused(url, missing)
+
+
+def test_an_old_document_already_holding_the_new_table_imports(
+    current: dict[str, Any], url: str
+) -> None:
+    """A version-2 document that has the new table (e.g. edited by hand) is read as it is."""
+    old = _as_version_2(current)
+    old["tables"]["notification_preferences"] = current["tables"]["notification_preferences"]
+    with proforum.open(url) as copy_:
+        copy_.import_data(old)
+        exported = copy_.export_data()
+    assert (
+        exported["tables"]["notification_preferences"]
+        == (current["tables"]["notification_preferences"])
+    )
+
+
+def test_a_choice_twice_is_refused(current: dict[str, Any], url: str) -> None:
+    """``put`` would replace the first; the import refuses the document instead."""
+    choices = current["tables"]["notification_preferences"]
+    choices.append({**choices[0], "enabled": True})
+    _refused(url, current)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"kind": "selected", "enabled": False},  # a kind every member must get
+        {"kind": "bogus"},
+        {"enabled": "no"},
+        {"channel": 5},
+        {"member_id": None},
+    ],
+    ids=["mandatory-off", "kind", "enabled", "channel", "member"],
+)
+def test_a_bad_choice_is_refused(current: dict[str, Any], url: str, damage: dict[str, Any]) -> None:
+    current["tables"]["notification_preferences"][0].update(damage)
+    _refused(url, current)
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "kim@localhost", 5, ["a@b.co"]])
+def test_a_bad_email_is_refused(current: dict[str, Any], url: str, email: Any) -> None:
+    current["tables"]["members"][0]["email"] = email
+    _refused(url, current)
+
+
+def test_export_and_import_functions_agree_on_sqlite(tmp_path: Path) -> None:
+    """The storage-level functions round-trip the new data between two SQLite files."""
+    source = proforum.open(sqlite_url(tmp_path / "source.db"))
+    target = proforum.open(sqlite_url(tmp_path / "target.db"))
+    try:
+        _fill(source.storage)
+        document = export_storage(source.storage)
+        import_storage(target.storage, json.loads(json.dumps(document)))
+        assert export_storage(target.storage) == document
+    finally:
+        source.close()
+        target.close()
