@@ -12,8 +12,9 @@ EXAMPLE_TESTS := examples/webapp/tests examples/custom_notifier/tests examples/a
 STAMP := $(VENV)/.proforum-installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install dist docs clean
+.PHONY: demo test lint typecheck pytest install dist docs clean bench
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) $(EXAMPLE_PLUGIN_DIRS:%=%/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +29,13 @@ demo: $(STAMP)
 	$(BIN)/proforum demo $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples plugins
-	$(BIN)/ruff format --check src tests examples plugins docs README.md
+	$(BIN)/ruff check src tests examples plugins bench
+	$(BIN)/ruff format --check src tests examples plugins bench docs README.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy $(EXAMPLE_PLUGIN_DIRS:%=%/src)
+	$(BIN)/mypy --strict bench
 
 # PostgreSQL tests run against the server PROFORUM_TEST_POSTGRES_URL names, taken
 # unchanged from the environment or the command line, e.g.
@@ -57,3 +59,9 @@ dist: $(STAMP)
 
 clean:
 	rm -rf $(VENV) dist site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Benchmarks (docs/performance.md): ratios against raw baselines in the same run,
+# never timing assertions.  PostgreSQL too:
+#   make bench BENCH_ARGS='--db sqlite --db memory --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
+bench: $(STAMP)
+	$(BIN)/python -m bench --size small --json bench/results.json $(BENCH_ARGS)
