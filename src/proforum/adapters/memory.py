@@ -30,10 +30,10 @@ from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
-from proforum.domain.meetup import Application, Meetup
+from proforum.domain.meetup import Application, ApplicationState, Meetup
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.preferences import NotificationPreference
-from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
+from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
 from proforum.errors import AlreadyExists, NicknameTaken, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
@@ -357,8 +357,31 @@ class _ResponseRepo:
 
 
 class _ParticipationRepo:
-    def __init__(self, t: TxTable[tuple[SurveyId, MemberId], Participation]) -> None:
+    def __init__(
+        self,
+        t: TxTable[tuple[SurveyId, MemberId], Participation],
+        memberships: TxTable[tuple[CommunityId, MemberId], Membership],
+        applications: TxTable[tuple[MeetupId, MemberId], Application],
+    ) -> None:
         self._t = t
+        # The same views the unit of work's other repositories write through,
+        # so the count sees this transaction's own changes.
+        self._memberships = memberships
+        self._applications = applications
+
+    def eligible_count(self, survey: Survey) -> int:
+        answered = {p.member_id for p in self._t.group("survey", survey.id)}
+        if survey.audience is Audience.ATTENDEES:
+            audience = {
+                a.member_id
+                for a in self._applications.group("meetup", survey.meetup_id)
+                if a.state is ApplicationState.ATTENDED
+            }
+        else:
+            audience = {
+                m.member_id for m in self._memberships.group("community", survey.community_id)
+            }
+        return len(audience | answered)
 
     def exists(self, survey_id: SurveyId, member_id: MemberId) -> bool:
         return self._t.get((survey_id, member_id)) is not None
@@ -629,16 +652,17 @@ class MemoryUnitOfWork:
         v = self._view
         self.members = _MemberRepo(v(t.members))
         self.communities = _CommunityRepo(v(t.communities))
-        self.memberships = _MembershipRepo(v(t.memberships))
+        memberships, applications = v(t.memberships), v(t.applications)
+        self.memberships = _MembershipRepo(memberships)
         self.posts = _PostRepo(v(t.posts))
         self.comments = _CommentRepo(v(t.comments))
         self.meetups = _MeetupRepo(v(t.meetups))
-        self.applications = _ApplicationRepo(v(t.applications))
+        self.applications = _ApplicationRepo(applications)
         self.commitments = _CommitmentRepo(v(t.commitments))
         self.draws = _DrawRepo(v(t.draws))
         self.surveys = _SurveyRepo(v(t.surveys))
         self.responses = _ResponseRepo(v(t.responses))
-        self.participations = _ParticipationRepo(v(t.participations))
+        self.participations = _ParticipationRepo(v(t.participations), memberships, applications)
         self.messages = _MessageRepo(v(t.messages))
         self.inbox = _InboxRepo(v(t.inbox))
         self.preferences = _PreferenceRepo(v(t.preferences))

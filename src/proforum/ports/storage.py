@@ -297,6 +297,14 @@ class ParticipationRepository(Protocol):
     def for_survey(self, survey_id: SurveyId) -> Sequence[Participation]:
         """Who answered a survey, by member id."""
 
+    def eligible_count(self, survey: Survey) -> int:
+        """How many people may answer ``survey`` now or did: the response rate's divisor.
+
+        Its audience today — the meetup's attendees, or the community's
+        members — together with everyone who answered and has left it since,
+        each counted once.  One query on a database, whatever the community's size.
+        """
+
     def all(self) -> Sequence[Participation]:
         """Every participation, by survey id then member id."""
 

@@ -85,6 +85,5 @@ def result_of(tx: Tx, survey: Survey) -> SurveyResult:
         question_id: tx.uow.responses.texts(survey.id, question_id)
         for question_id in SurveyResult.texts_to_show(survey, statistics)
     }
-    answered = {p.member_id for p in tx.uow.participations.for_survey(survey.id)}
-    eligible = len(audience(tx, survey) | answered)
+    eligible = tx.uow.participations.eligible_count(survey)
     return SurveyResult.build(survey, statistics, eligible=eligible, texts=texts)

@@ -639,6 +639,45 @@ class StorageContract:
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.responses.add(sample_response("rsp_f0", rating=1))
 
+    def test_eligible_count_is_the_audience_and_whoever_answered(self, storage: Storage) -> None:
+        """Attendees or members now, plus respondents who left since, each counted once."""
+        about_meetup, about_community = sample_survey(), sample_survey(2, None)
+        attended = [
+            attrs.evolve(sample_application(1, n), state=ApplicationState.ATTENDED)
+            for n in (1, 2, 3)
+        ]
+        absent = attrs.evolve(sample_application(1, 4), state=ApplicationState.NO_SHOW)
+        elsewhere = attrs.evolve(sample_application(2, 5), state=ApplicationState.ATTENDED)
+        members = [
+            Membership(CommunityId("com_0001"), MemberId(f"mem_{n:04d}"), Role.MEMBER, T0)
+            for n in (1, 2, 6)
+        ]
+        other_community = Membership(CommunityId("com_0002"), MemberId("mem_0007"), Role.MEMBER, T0)
+        self._put(
+            storage,
+            about_meetup,
+            about_community,
+            *attended,
+            absent,
+            elsewhere,
+            *members,
+            other_community,
+            # mem_0001 attended and answered: once.  mem_0009 answered, then left.
+            Participation(about_meetup.id, MemberId("mem_0001")),
+            Participation(about_meetup.id, MemberId("mem_0009")),
+            Participation(about_community.id, MemberId("mem_0006")),
+            Participation(about_community.id, MemberId("mem_0008")),
+        )
+        with storage.unit_of_work() as uow:
+            assert uow.participations.eligible_count(about_meetup) == 4
+            assert uow.participations.eligible_count(about_community) == 4
+            assert uow.participations.eligible_count(sample_survey(3, None, community=9)) == 0
+            # Read your writes: a member joining in this transaction counts.
+            uow.memberships.add(
+                Membership(CommunityId("com_0001"), MemberId("mem_0010"), Role.MEMBER, T0)
+            )
+            assert uow.participations.eligible_count(about_community) == 5
+
     def test_responses_keep_every_kind_of_answer(self, storage: Storage) -> None:
         """Numbers, choices, several choices, text and the band all come back as stored."""
         full = sample_response(

@@ -76,12 +76,13 @@ from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
-from proforum.domain.meetup import Application, Meetup
+from proforum.domain.meetup import Application, ApplicationState, Meetup
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
     AnswerAggregate,
+    Audience,
     ExperienceBand,
     Participation,
     Response,
@@ -656,6 +657,23 @@ class _ParticipationRepo(_Repo[Participation]):
     def for_survey(self, survey_id: SurveyId) -> Sequence[Participation]:
         c = self.table.c
         return self._list(c.survey_id == survey_id, order_by=(c.member_id,))
+
+    def eligible_count(self, survey: Survey) -> int:
+        """One ``COUNT`` over the ``UNION`` of the audience and the respondents."""
+        p = self.table.c
+        answered = sa.select(p.member_id).where(p.survey_id == survey.id)
+        audience: sa.Select[Any]
+        if survey.audience is Audience.ATTENDEES:
+            a = t.applications.c
+            audience = sa.select(a.member_id).where(
+                a.meetup_id == survey.meetup_id, a.state == ApplicationState.ATTENDED.value
+            )
+        else:
+            ms = t.memberships.c
+            audience = sa.select(ms.member_id).where(ms.community_id == survey.community_id)
+        everyone = sa.union(audience, answered).subquery()
+        stmt = sa.select(sa.func.count()).select_from(everyone)
+        return int(self._uow.execute(stmt).scalar_one())
 
     def all(self) -> Sequence[Participation]:
         c = self.table.c
