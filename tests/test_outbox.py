@@ -30,6 +30,7 @@ from proforum.errors import (
     InvalidIdentifier,
     InvalidInput,
     NotFound,
+    RetryLater,
     StorageError,
 )
 from proforum.ports.context import AdapterContext
@@ -462,3 +463,31 @@ def test_a_relay_pass_reads_recipients_once_whatever_its_size(sql_url: str) -> N
     per_message = (len(large) - len(small)) / 27
     assert per_message in (1, 2)  # the mark (SQLite adds its BEGIN IMMEDIATE)
     assert len(small) - 3 * per_message <= 5
+
+
+# --------------------------------------------------------------------------- Retry-After
+
+
+@pytest.mark.parametrize(
+    ("asked", "floor"),
+    [
+        (3600, timedelta(hours=1)),  # honoured: far above the first backoff (30 s at most)
+        (10**7, timedelta(hours=6)),  # capped by the retry policy's cap
+        (0, timedelta(0)),  # nothing asked: the backoff alone
+    ],
+)
+def test_a_pause_the_receiver_asked_for_is_a_floor_under_the_backoff(
+    asked: int, floor: timedelta
+) -> None:
+    clock = ManualClock(T0)
+
+    def busy(message: Message) -> None:
+        raise RetryLater(seconds=asked)
+
+    forum = open_forum(Recorder(during=busy), clock=clock, deliver="manual")
+    ids = write_messages(forum, 3)
+    assert forum.deliver_pending() == DeliveryReport(retrying=3)
+    waits = [m.next_attempt_at - T0 for m in forum.outbox() if m.id in ids]  # type: ignore[operator]
+    assert {m.last_error for m in forum.outbox()} == {"delivery.retry_later"}
+    for wait in waits:
+        assert floor <= wait <= max(floor, timedelta(seconds=30))

@@ -606,6 +606,23 @@ class DeliveryRejected(PluginError):
         super().__init__(value, reason=reason, **params)
 
 
+class RetryLater(PluginError):
+    """A notifier's "not now, and not before ``seconds``": the receiver asked for a pause.
+
+    Raise it when the receiving side said when to come back (an HTTP ``429``
+    or ``503`` with ``Retry-After``).  The relay keeps the message pending and
+    waits at least that long — longer if the backoff says so, and never more
+    than the retry policy's cap — before the next attempt.
+    """
+
+    code = "delivery.retry_later"
+    template_ko = "수신 측이 {seconds}초 뒤에 다시 보내 달라고 했습니다."
+    template_en = "The receiving side asked to be tried again in {seconds} seconds."
+
+    def __init__(self, value: object = None, *, seconds: int = 0, **params: Any) -> None:
+        super().__init__(value, seconds=seconds, **params)
+
+
 class ExtraNotInstalled(PluginError):
     """A feature needs an optional extra of proforum that is not installed."""
 
@@ -746,6 +763,7 @@ __all__ = [
     "PluginError",
     "PreferenceLocked",
     "ProforumError",
+    "RetryLater",
     "RoleRequired",
     "SchemaOutdated",
     "SchemaTooNew",

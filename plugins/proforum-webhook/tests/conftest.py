@@ -58,7 +58,8 @@ OLD_SECRET = make_secret("proforum-webhook-old-secret")
 TOKEN = "T0k3n-9f8e7d6c5b4a"
 PATH = f"/hooks/{TOKEN}"
 
-Behaviour = int | Literal["slow", "hangup", "reset"]
+#: An answer: a status, a status with a ``Retry-After`` value, or a way of not answering.
+Behaviour = int | tuple[int, str] | Literal["slow", "hangup", "reset"]
 
 
 @attrs.define
@@ -120,7 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour == "slow":
             receiver.release.wait(timeout=10)
             behaviour = 204
-        if isinstance(behaviour, int):
+        retry_after: str | None = None
+        if isinstance(behaviour, tuple):
+            status, retry_after = behaviour
+        elif isinstance(behaviour, int):
             status = behaviour
         elif error is None:
             status = 204
@@ -132,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", receiver.url("/moved"))
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,6 +13,7 @@ from proforum_webhook import (
     WebhookNotifier,
     verify_signature,
 )
+from proforum_webhook.notifier import retry_after_seconds
 
 import proforum
 from proforum.errors import DeliveryRejected
@@ -230,3 +231,22 @@ def test_https_with_an_untrusted_certificate_is_refused(
     error = failure(make_notifier(receiver.options()))  # the system CAs know no test CA
     assert dict(error.params) == {"status": "-", "reason": "SSLCertVerificationError"}
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120),
+        (" 0 ", 0),
+        ("99999999", 86_400),  # capped at a day
+        ("Tue, 01 Dec 2026 01:10:00 GMT", 600),
+        ("Mon, 30 Nov 2026 01:00:00 GMT", 0),  # in the past: no wait
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),
+        ("", None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(header: str, seconds: int | None) -> None:
+    now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    assert retry_after_seconds(header, now) == seconds

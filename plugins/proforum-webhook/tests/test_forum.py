@@ -163,6 +163,50 @@ def test_a_500_is_retried_and_the_message_delivered_once(
     assert len(receiver.requests) == 6
 
 
+@pytest.mark.parametrize(
+    ("answer", "wait"),
+    [
+        ((503, "3600"), timedelta(hours=1)),
+        ((429, "Tue, 01 Dec 2026 03:00:00 GMT"), timedelta(hours=2)),  # T0 is 01:00 UTC
+    ],
+)
+def test_retry_after_is_a_floor_under_the_backoff(
+    receiver: Receiver,
+    open_forum: OpenForum,
+    answer: tuple[int, str],
+    wait: timedelta,
+) -> None:
+    receiver.answer(answer, answer, answer)
+    world = open_forum(receiver.options(), deliver="manual")
+    world.announce()
+    now = world.clock.now()
+    assert world.forum.deliver_pending() == DeliveryReport(retrying=3)
+    pending = world.forum.outbox()
+    assert {m.last_error for m in pending} == {"webhook.retry_later"}
+    # The first backoff is at most 30 s; the endpoint asked for more, and got it.
+    assert all(m.next_attempt_at is not None and m.next_attempt_at >= now + wait for m in pending)
+    world.clock.advance(wait - timedelta(seconds=1))
+    assert world.forum.deliver_pending() == DeliveryReport()
+    world.clock.advance(timedelta(minutes=2))
+    assert world.forum.deliver_pending() == DeliveryReport(sent=3)
+
+
+def test_a_busy_answer_without_retry_after_backs_off_as_usual(
+    receiver: Receiver, open_forum: OpenForum
+) -> None:
+    receiver.answer((503, "soon"), 503, 503)
+    world = open_forum(receiver.options(), deliver="manual")
+    world.announce()
+    now = world.clock.now()
+    assert world.forum.deliver_pending() == DeliveryReport(retrying=3)
+    # An unreadable Retry-After and none at all are plain failures: the backoff decides.
+    assert {m.last_error for m in world.forum.outbox()} == {"webhook.delivery_failed"}
+    assert all(
+        m.next_attempt_at is not None and m.next_attempt_at <= now + timedelta(seconds=30)
+        for m in world.forum.outbox()
+    )
+
+
 def test_a_timeout_is_retried_and_nothing_is_lost(
     receiver: Receiver, open_forum: OpenForum
 ) -> None:

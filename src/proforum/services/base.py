@@ -42,6 +42,7 @@ from proforum.errors import (
     NotACommunityMember,
     NotFound,
     ProforumError,
+    RetryLater,
     RoleRequired,
 )
 from proforum.i18n import render
@@ -390,7 +391,9 @@ class ForumBase:
                     # Another relay may be sending it already: leave it to a later pass.
                     log.warning("message %s: the lease ran out before its turn", message.id)
                     continue
-                error, permanent = self._deliver(message, recipients.get(message.recipient_id))
+                error, permanent, wait = self._deliver(
+                    message, recipients.get(message.recipient_id)
+                )
                 with self._storage.unit_of_work() as uow:
                     now = self._clock.now()
                     if error is None:
@@ -398,7 +401,10 @@ class ForumBase:
                     else:
                         attempts = message.attempts + 1
                         give_up = permanent or attempts >= self._max_attempts
-                        retry_at = now + self._retry.delay(attempts, jitter())
+                        # A pause the receiver asked for is a floor under the
+                        # backoff, capped like it so no endpoint parks a message.
+                        floor = min(wait, self._retry.cap)
+                        retry_at = now + max(self._retry.delay(attempts, jitter()), floor)
                         outcome = message.failed(error, give_up=give_up, retry_at=retry_at)
                     recorded = uow.messages.mark(outcome, claimer)
                     uow.commit()
@@ -419,14 +425,18 @@ class ForumBase:
                 self._release(unsettled, claimer)
         return report, len(claimed)
 
-    def _deliver(self, message: Message, recipient: Member | None) -> tuple[str | None, bool]:
+    def _deliver(
+        self, message: Message, recipient: Member | None
+    ) -> tuple[str | None, bool, timedelta]:
         """Hand ``message`` to its notifier.
 
-        :return: the kind of failure (``None``: delivered) and whether it is
-            permanent (no recipient any more, or the receiver refused for good).
+        :return: the kind of failure (``None``: delivered), whether it is
+            permanent (no recipient any more, or the receiver refused for good),
+            and the least time to wait before the next attempt (``RetryLater``).
         """
+        none = timedelta(0)
         if recipient is None:
-            return "recipient no longer exists", True
+            return "recipient no longer exists", True, none
         try:
             notifier = self._notifier(message.channel)
             notifier.deliver(
@@ -437,12 +447,17 @@ class ForumBase:
             # the link or an address.
             error = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
             permanent = False
+            wait = none
             if isinstance(exc, DeliveryRejected):
                 error = f"{error}: {exc.params.get('reason', 'rejected')}"
                 permanent = True
+            elif isinstance(exc, RetryLater):
+                seconds = exc.params.get("seconds")
+                if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:
+                    wait = timedelta(seconds=seconds)
             log.warning("delivery of message %s failed: %s", message.id, error)
-            return error, permanent
-        return None, False
+            return error, permanent, wait
+        return None, False, none
 
     def _release(self, ids: set[MessageId], claimer: str) -> None:
         """Give up the lease on ``ids``; a failure only means they wait for the lease to end."""

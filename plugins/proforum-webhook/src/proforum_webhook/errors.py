@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from proforum.errors import DeliveryRejected, PluginError
+from proforum.errors import DeliveryRejected, PluginError, RetryLater
 
 __all__ = [
     "WebhookDeliveryFailed",
@@ -23,6 +23,7 @@ __all__ = [
     "WebhookOptionInvalid",
     "WebhookPayloadInvalid",
     "WebhookReplayed",
+    "WebhookRetryLater",
     "WebhookSignatureMismatch",
     "WebhookTimestampOutOfRange",
     "WebhookTimestampTooNew",
@@ -213,3 +214,13 @@ class WebhookPayloadInvalid(WebhookVerificationFailed):
     code = "webhook.payload_invalid"
     template_ko = "웹훅 본문이 proforum 알림 형식이 아닙니다 (항목: {field})."
     template_en = "The webhook body is not a proforum message (field: {field})."
+
+
+class WebhookRetryLater(WebhookDeliveryFailed, RetryLater):
+    """The endpoint answered ``429`` or ``503`` with ``Retry-After``: busy, come back later.
+
+    A :class:`WebhookDeliveryFailed` and a :class:`proforum.errors.RetryLater`:
+    the relay waits at least ``params["seconds"]`` before the next attempt.
+    """
+
+    code = "webhook.retry_later"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import http.client
 import logging
+import math
 import ssl
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -16,7 +19,7 @@ from proforum.domain.notification import Message
 from proforum.ports.clock import Clock, SystemClock
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
-from proforum_webhook.errors import WebhookDeliveryFailed, WebhookEndpointGone
+from proforum_webhook.errors import WebhookDeliveryFailed, WebhookEndpointGone, WebhookRetryLater
 from proforum_webhook.keys import sign
 from proforum_webhook.options import WebhookSettings, parse_options
 from proforum_webhook.payload import build_payload
@@ -102,7 +105,7 @@ class WebhookNotifier:
         headers[ID_HEADER] = message.id
         headers[TIMESTAMP_HEADER] = str(timestamp)
         headers[SIGNATURE_HEADER] = sign(settings.keys, message.id, timestamp, body)
-        status = post(settings, body, headers)
+        status, retry_after = post(settings, body, headers)
         if 200 <= status <= 299:
             log.info("message %s accepted by %s (%d)", message.id, settings.endpoint, status)
             return
@@ -117,11 +120,43 @@ class WebhookNotifier:
         log.warning(
             "message %s not accepted by %s: status %d", message.id, settings.endpoint, status
         )
+        if status in BUSY and retry_after is not None:
+            seconds = retry_after_seconds(retry_after, self.clock.now())
+            if seconds is not None:
+                raise WebhookRetryLater(None, status=status, reason="status", seconds=seconds)
         raise WebhookDeliveryFailed(None, status=status, reason="status")
 
 
-def post(settings: WebhookSettings, body: bytes, headers: Mapping[str, str]) -> int:
-    """Send one POST over a new connection, closed whatever happens; return the status.
+#: Statuses whose ``Retry-After`` the relay honours: too many requests, unavailable.
+BUSY = frozenset({429, 503})
+#: A ``Retry-After`` longer than this is read as this: a day is long enough to wait.
+MAX_RETRY_AFTER = 86_400
+
+
+def retry_after_seconds(value: str, now: datetime) -> int | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110: seconds or an HTTP date).
+
+    ``None`` for a value that is neither; a date in the past waits 0 seconds;
+    anything over :data:`MAX_RETRY_AFTER` is cut to it.
+    """
+    text = value.strip()
+    if text.isdigit():
+        return min(int(text), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are in GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0, min(math.ceil((when - now).total_seconds()), MAX_RETRY_AFTER))
+
+
+def post(
+    settings: WebhookSettings, body: bytes, headers: Mapping[str, str]
+) -> tuple[int, str | None]:
+    """Send one POST over a new connection, closed whatever happens.
+
+    Returns the status and the answer's ``Retry-After`` header, if any.
 
     Redirects are not followed (a ``3xx`` is returned like any other status):
     following one would hand the signed message to a URL nobody configured.
@@ -144,12 +179,15 @@ def post(settings: WebhookSettings, body: bytes, headers: Mapping[str, str]) -> 
             settings.host, settings.port, timeout=settings.timeout
         )
     status: int | None = None
+    retry_after: str | None = None
     reason = "-"
     try:
         connection.request("POST", settings.target, body=body, headers=dict(headers))
-        # Only the status matters; the answer's body is never read, so a slow or
-        # huge one cannot hold the relay up.
-        status = connection.getresponse().status
+        # Only the status and Retry-After matter; the answer's body is never
+        # read, so a slow or huge one cannot hold the relay up.
+        response = connection.getresponse()
+        status = response.status
+        retry_after = response.getheader("Retry-After")
     except Exception as exc:
         reason = type(exc).__name__
     finally:
@@ -157,7 +195,7 @@ def post(settings: WebhookSettings, body: bytes, headers: Mapping[str, str]) -> 
     if status is None:
         log.warning("webhook POST to %s failed: %s", settings.endpoint, reason)
         raise WebhookDeliveryFailed(None, status="-", reason=reason)
-    return status
+    return status, retry_after
 
 
 @attrs.frozen
