@@ -204,12 +204,16 @@ class Tx:
 
         :raises NotFound: the actor or the community does not exist.
         """
+        check_id("member_id", actor)
+        check_id("community_id", community_id)
+        found = self.uow.memberships.get(community_id, actor)
+        if found is not None:
+            # A membership names a member and a community that exist: reading
+            # them again would cost two statements on every member use case.
+            return found
         self.member(actor)
         self.community(community_id)
-        found = self.uow.memberships.get(community_id, actor)
-        if found is None:
-            raise NotACommunityMember(actor)
-        return found
+        raise NotACommunityMember(actor)
 
     def require_role(self, community_id: CommunityId, actor: MemberId, *roles: Role) -> Membership:
         """Return the actor's membership if it has one of ``roles``, else raise."""
