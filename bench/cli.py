@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench import announce, feed, publish, survey
+from bench import announce, concurrency, feed, import_, lottery, publish, survey
 from bench.harness import (
     DEFAULT_REPEATS,
     SIZES,
@@ -33,6 +33,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     publish.BENCHMARK,
     feed.BENCHMARK,
     survey.BENCHMARK,
+    lottery.BENCHMARK,
+    concurrency.BENCHMARK,
+    import_.BENCHMARK,
 )
 
 

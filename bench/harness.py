@@ -406,6 +406,11 @@ class Result:
     #: Every timed repeat, for both sides, in seconds per operation.
     proforum_runs: tuple[float, ...] = ()
     baseline_runs: tuple[float, ...] = ()
+    #: For a row that also measures memory: proforum's peak resident memory
+    #: during the operation over what the process held just before, in MB
+    #: (10**6 bytes), and the most it may be.  ``None``: memory not measured.
+    memory_mb: float | None = None
+    memory_target_mb: float | None = None
 
     @classmethod
     def of(
@@ -421,6 +426,8 @@ class Result:
         baseline: str,
         per: str = "call",
         notes: str = "",
+        memory_mb: float | None = None,
+        memory_target_mb: float | None = None,
     ) -> Result:
         """The row for a :class:`Comparison` made by :func:`compare`."""
         return cls(
@@ -440,6 +447,8 @@ class Result:
             notes=notes,
             proforum_runs=measured.proforum.runs,
             baseline_runs=measured.baseline.runs,
+            memory_mb=memory_mb,
+            memory_target_mb=memory_target_mb,
         )
 
     @property
@@ -448,9 +457,16 @@ class Result:
         return self.proforum_s / self.baseline_s
 
     @property
+    def memory_ok(self) -> bool:
+        """Whether the measured memory, if any, stays within :attr:`memory_target_mb`."""
+        if self.memory_mb is None or self.memory_target_mb is None:
+            return True
+        return self.memory_mb <= self.memory_target_mb
+
+    @property
     def ok(self) -> bool:
-        """Whether the ratio meets the target (at most :attr:`target`)."""
-        return self.ratio <= self.target
+        """Whether the ratio meets the target (at most :attr:`target`), and the memory its own."""
+        return self.ratio <= self.target and self.memory_ok
 
     def as_json(self) -> dict[str, Any]:
         """The row as JSON-ready data, with the ratio and the verdict."""
@@ -458,6 +474,7 @@ class Result:
         data["proforum_runs"] = list(self.proforum_runs)
         data["baseline_runs"] = list(self.baseline_runs)
         data["ratio"] = self.ratio
+        data["memory_ok"] = self.memory_ok
         data["ok"] = self.ok
         return data
 
@@ -601,6 +618,17 @@ def _statements(result: Result) -> str:
     return f"{result.statements:,} / {baseline}"
 
 
+def _notes(result: Result) -> str:
+    """The notes, after the memory measurement when there is one (the table has no column)."""
+    if result.memory_mb is None:
+        return result.notes
+    memory = f"peak RSS +{result.memory_mb:,.0f} MB"
+    if result.memory_target_mb is not None:
+        verdict = "ok" if result.memory_ok else "MISS"
+        memory += f" (≤ {result.memory_target_mb:g} MB: {verdict})"
+    return f"{memory}; {result.notes}" if result.notes else memory
+
+
 def _cells(result: Result) -> list[str]:
     return [
         result.operation,
@@ -612,7 +640,7 @@ def _cells(result: Result) -> list[str]:
         f"≤ {result.target:g}",
         "ok" if result.ok else "miss",
         _statements(result),
-        result.notes,
+        _notes(result),
     ]
 
 

@@ -8,7 +8,7 @@ Plugins that need to serialise their own types get a copy through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import cattrs
@@ -25,60 +25,37 @@ from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, Survey
-from proforum.errors import AlreadyExists, Conflict, InvalidDocument
+from proforum.errors import Conflict, InvalidDocument
 from proforum.ports.storage import Storage, UnitOfWork
 
 EXPORT_FORMAT: Final = "proforum-export"
 EXPORT_VERSION: Final = export_versions.CURRENT
 
 
-def _preference_adder(uow: UnitOfWork) -> Callable[[NotificationPreference], None]:
-    """Store imported choices; a second row for the same key is an error, not a replacement.
-
-    :meth:`~proforum.ports.storage.PreferenceRepository.put` replaces, so the
-    repeated key is caught here: a document holding one is refused, like a
-    duplicate row of any other table.
-    """
-    seen: set[tuple[str, str, str]] = set()
-
-    def add(preference: NotificationPreference) -> None:
-        key = (preference.member_id, preference.channel, preference.kind.value)
-        if key in seen:
-            raise AlreadyExists(key, entity="notification preference")
-        seen.add(key)
-        uow.preferences.put(preference)
-
-    return add
-
-
-#: Table name in the export document → (entity type, how to list, how to add).
-_TABLES: Final[
-    dict[str, tuple[type[Any], Callable[[UnitOfWork], Any], Callable[[UnitOfWork], Any]]]
-] = {
-    "members": (MemberT, lambda u: u.members.all(), lambda u: u.members.add),
-    "communities": (Community, lambda u: u.communities.all(), lambda u: u.communities.add),
-    "memberships": (Membership, lambda u: u.memberships.all(), lambda u: u.memberships.add),
-    "posts": (Post, lambda u: u.posts.all(), lambda u: u.posts.add),
-    "comments": (Comment, lambda u: u.comments.all(), lambda u: u.comments.add),
-    "meetups": (Meetup, lambda u: u.meetups.all(), lambda u: u.meetups.add),
-    "applications": (Application, lambda u: u.applications.all(), lambda u: u.applications.add),
-    "commitments": (Commitment, lambda u: u.commitments.all(), lambda u: u.commitments.add),
-    "draws": (Draw, lambda u: u.draws.all(), lambda u: u.draws.add),
-    "surveys": (Survey, lambda u: u.surveys.all(), lambda u: u.surveys.add),
-    "responses": (Response, lambda u: u.responses.all(), lambda u: u.responses.add),
-    "participations": (
-        Participation,
-        lambda u: u.participations.all(),
-        lambda u: u.participations.add,
-    ),
-    "messages": (Message, lambda u: u.messages.all(), lambda u: u.messages.add),
-    "inbox": (InboxItem, lambda u: u.inbox.all(), lambda u: u.inbox.add),
-    "notification_preferences": (
-        NotificationPreference,
-        lambda u: u.preferences.all(),
-        _preference_adder,
-    ),
+#: Table name in the export document → (entity type, how to list it).  The
+#: order is the order of import: a row's references are loaded before it.
+_TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]]] = {
+    "members": (MemberT, lambda u: u.members.all()),
+    "communities": (Community, lambda u: u.communities.all()),
+    "memberships": (Membership, lambda u: u.memberships.all()),
+    "posts": (Post, lambda u: u.posts.all()),
+    "comments": (Comment, lambda u: u.comments.all()),
+    "meetups": (Meetup, lambda u: u.meetups.all()),
+    "applications": (Application, lambda u: u.applications.all()),
+    "commitments": (Commitment, lambda u: u.commitments.all()),
+    "draws": (Draw, lambda u: u.draws.all()),
+    "surveys": (Survey, lambda u: u.surveys.all()),
+    "responses": (Response, lambda u: u.responses.all()),
+    "participations": (Participation, lambda u: u.participations.all()),
+    "messages": (Message, lambda u: u.messages.all()),
+    "inbox": (InboxItem, lambda u: u.inbox.all()),
+    "notification_preferences": (NotificationPreference, lambda u: u.preferences.all()),
 }
+
+#: Rows structured and handed to :meth:`~proforum.ports.storage.UnitOfWork.load`
+#: at a time: one ``executemany`` each on SQL.  Big enough that the per-statement
+#: cost vanishes, small enough that an import's memory does not grow with its size.
+IMPORT_CHUNK: Final = 1_000
 
 
 def _structure_identity(value: Any, _: Any) -> Identity:
@@ -151,20 +128,51 @@ def export_storage(storage: Storage) -> dict[str, Any]:
     """
     with storage.unit_of_work() as uow:
         tables = {
-            name: [unstructure(row) for row in lister(uow)]
-            for name, (_, lister, _) in _TABLES.items()
+            name: [unstructure(row) for row in lister(uow)] for name, (_, lister) in _TABLES.items()
         }
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "tables": tables}
+
+
+def _rows(name: str, rows: object) -> Iterable[Any]:
+    """The rows of table ``name``: any iterable but a string or a mapping (which iterate keys)."""
+    if isinstance(rows, str | bytes | bytearray | Mapping) or not isinstance(rows, Iterable):
+        raise InvalidDocument(None, reason=f"table {name} is not a list")
+    return rows
+
+
+def _chunks(name: str, cls: type[Any], rows: Iterable[Any]) -> Iterator[list[Any]]:
+    """Structure ``rows`` into ``cls`` entities, :data:`IMPORT_CHUNK` at a time."""
+    chunk: list[Any] = []
+    for row in rows:
+        try:
+            chunk.append(structure(row, cls))
+        except InvalidDocument:
+            raise
+        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+            # Not chained: the cause's text may quote the row's values.
+            raise InvalidDocument(None, reason=f"bad row in {name}: {type(exc).__name__}") from None
+        if len(chunk) >= IMPORT_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def import_storage(storage: Storage, document: Any) -> None:
     """Load a document from :func:`export_storage` into an empty ``storage``, atomically.
 
-    Documents of an earlier version are read too (see
-    :mod:`proforum.export_versions`).
+    Each table may be any iterable of rows — a list, or a generator reading a
+    file — and is consumed once, in order: rows are structured and written
+    :data:`IMPORT_CHUNK` at a time through
+    :meth:`~proforum.ports.storage.UnitOfWork.load` (one ``executemany`` per
+    chunk on SQL), so an import of a current-version document holds one chunk
+    in memory, not the whole document.  Documents of an earlier version are
+    read too (see :mod:`proforum.export_versions`); their tables are read
+    into memory first, as upgrading them needs rows of several tables.
 
     :raises InvalidDocument: wrong format or version, malformed rows, or the
-        storage already holds data.  Nothing is written in that case.
+        storage already holds data.  Nothing is written in that case: the
+        whole import is one transaction.
     """
     if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
         raise InvalidDocument(None, reason="not a proforum export")
@@ -180,31 +188,23 @@ def import_storage(storage: Storage, document: Any) -> None:
         or not export_versions.tables_of(version, _TABLES) <= set(tables)
     ):
         raise InvalidDocument(None, reason="unknown or missing tables")
-    tables = export_versions.upgrade(version, tables)
+    tables = {name: _rows(name, rows) for name, rows in tables.items()}
+    if version != EXPORT_VERSION:
+        # Upgrading reads across tables (a v1 survey needs its meetup) and edits rows.
+        tables = export_versions.upgrade(
+            version, {name: list(rows) for name, rows in tables.items()}
+        )
     with storage.unit_of_work() as uow:
-        if any(lister(uow) for _, lister, _ in _TABLES.values()):
+        if any(lister(uow) for _, lister in _TABLES.values()):
             raise InvalidDocument(None, reason="the target forum is not empty")
-        for name, (cls, _, adder) in _TABLES.items():
-            rows = tables.get(name, [])
-            if not isinstance(rows, list):
-                raise InvalidDocument(None, reason=f"table {name} is not a list")
-            add = adder(uow)
-            for row in rows:
+        for name, (cls, _) in _TABLES.items():
+            for chunk in _chunks(name, cls, _rows(name, tables.get(name, ()))):
                 try:
-                    # A duplicate row or a look-alike nickname makes the repository
-                    # raise AlreadyExists or NicknameTaken (a Conflict): the document
-                    # is at fault.  Storage failures are not caught here.
-                    add(structure(row, cls))
-                except InvalidDocument:
-                    raise
-                except (
-                    cattrs.BaseValidationError,
-                    Conflict,
-                    ValueError,
-                    TypeError,
-                    KeyError,
-                ) as exc:
-                    # Not chained: the cause's text may quote the row's values.
+                    uow.load(name, chunk)
+                except Conflict as exc:
+                    # A duplicate row or a look-alike nickname makes the storage
+                    # raise AlreadyExists or NicknameTaken: the document is at
+                    # fault.  Storage failures are not caught here.
                     raise InvalidDocument(
                         None, reason=f"bad row in {name}: {type(exc).__name__}"
                     ) from None

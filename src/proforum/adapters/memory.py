@@ -36,6 +36,7 @@ from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
 from proforum.errors import AlreadyExists, NicknameTaken, StorageError
 from proforum.ports.storage import (
+    LOADABLE_TABLES,
     ApplicationRepository,
     CommentRepository,
     CommitmentRepository,
@@ -633,11 +634,14 @@ class MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage) -> None:
         self._storage = storage
         self._views: list[TxTable[Any, Any]] = []
+        #: This transaction's view of each table, by the table's identity (for :meth:`load`).
+        self._view_of: dict[int, TxTable[Any, Any]] = {}
         self._entered = False
 
     def _view(self, table: Table[K, V]) -> TxTable[K, V]:
         view: TxTable[K, V] = TxTable(table)
         self._views.append(view)
+        self._view_of[id(table)] = view
         return view
 
     def __enter__(self) -> Self:
@@ -692,6 +696,26 @@ class MemoryUnitOfWork:
         """Discard every write since the last commit."""
         for view in self._views:
             view.discard()
+
+    def load(self, table: str, entities: Sequence[Any]) -> None:
+        """Insert each entity into this transaction's overlay, as the repositories' ``add`` do.
+
+        There is no statement to save here; what matters is that the same
+        unique checks run, and that a notification choice is inserted (a
+        repeated key is refused) rather than replaced as ``put`` would.
+        """
+        if table not in LOADABLE_TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        if not self._entered:
+            raise StorageError(None, reason="load outside a unit of work")
+        attribute = _TABLE_ATTRIBUTES.get(table, table)
+        view = self._view_of[id(getattr(self._storage._tables, attribute))]
+        for entity in entities:
+            view.insert(entity)
+
+
+#: Export table names that differ from :class:`_Tables`' attributes.
+_TABLE_ATTRIBUTES: dict[str, str] = {"notification_preferences": "preferences"}
 
 
 @attrs.define

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Final, Protocol, Self
 
 from proforum.domain.common import (
     CommentId,
@@ -497,6 +497,26 @@ class InboxRepository(Protocol):
         """Every item."""
 
 
+#: The tables :meth:`UnitOfWork.load` takes, named as in an export document.
+LOADABLE_TABLES: Final = (
+    "members",
+    "communities",
+    "memberships",
+    "posts",
+    "comments",
+    "meetups",
+    "applications",
+    "commitments",
+    "draws",
+    "surveys",
+    "responses",
+    "participations",
+    "messages",
+    "inbox",
+    "notification_preferences",
+)
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository."""
 
@@ -532,6 +552,31 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard every write since the last commit."""
+
+    def load(self, table: str, entities: Sequence[Any]) -> None:
+        """Insert many new entities of one table at once: the bulk path of an import.
+
+        ``table`` is one of :data:`LOADABLE_TABLES` (the names of an export
+        document) and ``entities`` are of that table's entity type
+        (``"posts"``: :class:`~proforum.domain.content.Post`, ``"inbox"``:
+        :class:`~proforum.domain.notification.InboxItem`,
+        ``"notification_preferences"``:
+        :class:`~proforum.domain.preferences.NotificationPreference`, …); an
+        empty sequence does nothing.  Every entity is *inserted* as the
+        repository's ``add`` would (a notification choice too: it never
+        replaces one, unlike :meth:`PreferenceRepository.put`), and a clash
+        with a stored row or another entity of the call raises
+        :class:`~proforum.errors.AlreadyExists` or
+        :class:`~proforum.errors.NicknameTaken`, possibly without the clashing
+        value.  After such an error the unit of work is to be abandoned.
+
+        The cost grows in rows, not in statements: a database writes the
+        entities with one ``executemany`` ``INSERT`` per table (a response's
+        answers are a second one).  Callers feed a large import in chunks of
+        about a thousand so neither side holds more than a chunk at a time.
+
+        :raises ValueError: ``table`` is not one of :data:`LOADABLE_TABLES`.
+        """
 
 
 class Storage(Protocol):

@@ -42,7 +42,14 @@ class Forum(
     def import_data(self, document: Any) -> None:
         """Load a document made by :meth:`export_data` into this (empty) forum.
 
-        :raises InvalidDocument: the document is malformed or the forum is not empty.
+        Each table of ``document["tables"]`` may be any iterable of rows, e.g.
+        a generator reading a file: it is loaded in chunks, so memory does not
+        grow with the number of rows (see
+        :func:`proforum.serialization.import_storage`).  The import is one
+        transaction.
+
+        :raises InvalidDocument: the document is malformed or the forum is not empty;
+            nothing is written then.
         """
         from proforum.serialization import import_storage
 

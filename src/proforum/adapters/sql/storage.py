@@ -28,8 +28,9 @@ Every repository method is one statement whatever the number of rows, but
 for responses, whose answers live in a second table (two statements),
 their statistics (three ``GROUP BY`` queries), and claiming messages for a
 relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update).
-Many new messages are one ``executemany`` ``INSERT``; a notification choice
-is one ``INSERT … ON CONFLICT DO UPDATE``.  A long list of ids (more than
+Many new messages are one ``executemany`` ``INSERT``, and so is each chunk
+an import loads (:meth:`SqlUnitOfWork.load`); a notification choice is one
+``INSERT … ON CONFLICT DO UPDATE``.  A long list of ids (more than
 :data:`MAX_LISTED_IDS`) is sent as one parameter, a PostgreSQL array or a
 SQLite JSON array, so no statement outgrows the driver's parameter limit.
 Other database failures become :class:`~proforum.errors.StorageError`;
@@ -979,6 +980,28 @@ class _PreferenceRepo(_Repo[NotificationPreference]):
         return self._list(order_by=(c.member_id, c.channel, c.kind))
 
 
+# --------------------------------------------------------------------------- bulk loading
+
+#: What :meth:`SqlUnitOfWork.load` writes each export table into, and how.
+_LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
+    "members": (t.members, m.member_row),
+    "communities": (t.communities, m.community_row),
+    "memberships": (t.memberships, m.membership_row),
+    "posts": (t.posts, m.post_row),
+    "comments": (t.comments, m.comment_row),
+    "meetups": (t.meetups, m.meetup_row),
+    "applications": (t.applications, m.application_row),
+    "commitments": (t.lottery_commitments, m.commitment_row),
+    "draws": (t.lottery_draws, m.draw_row),
+    "surveys": (t.surveys, m.survey_row),
+    "responses": (t.survey_responses, m.response_row),
+    "participations": (t.survey_participations, m.participation_row),
+    "messages": (t.messages, m.message_row),
+    "inbox": (t.inbox_items, m.inbox_row),
+    "notification_preferences": (t.notification_preferences, m.preference_row),
+}
+
+
 # --------------------------------------------------------------------------- unit of work
 
 _thread = threading.local()
@@ -1101,6 +1124,24 @@ class SqlUnitOfWork:
         """Discard every write since the last commit."""
         self._connection().rollback()
         self._aborted = False
+
+    def load(self, table: str, entities: Sequence[Any]) -> None:
+        """One ``executemany`` ``INSERT`` of every entity (responses: a second for answers).
+
+        A clash cannot be traced to its row within an ``executemany``: it is
+        reported without the clashing value.  A notification choice is a
+        plain ``INSERT`` here, so a repeated one is refused, not replaced.
+        """
+        if table not in _LOADS:
+            raise ValueError(f"unknown table {table!r}")
+        if not entities:
+            return
+        target, to_row = _LOADS[table]
+        self.execute(sa.insert(target), [to_row(entity) for entity in entities], row={})
+        if table == "responses":
+            answers = [row for response in entities for row in m.answer_rows(response)]
+            if answers:
+                self.execute(sa.insert(t.survey_answers), answers, row={})
 
     # -- statements, for the repositories ------------------------------------
 
