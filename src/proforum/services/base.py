@@ -83,11 +83,6 @@ class Tx:
     events: list[DomainEvent] = attrs.field(factory=list)
     messages: list[Message] = attrs.field(factory=list)
 
-    @property
-    def channel(self) -> str:
-        """The forum's first notifier."""
-        return self.channels[0]
-
     def notify(self, recipient: MemberId, kind: MessageKind, **params: str) -> list[Message]:
         """Write a message to ``recipient`` to the outbox, once per channel they want it on."""
         return self.write_messages([recipient], kind, params)
@@ -272,7 +267,6 @@ class ForumBase:
         self._notifiers: dict[str, Notifier] = {}
         self._adapter_lock = threading.Lock()
         self._channels = tuple(notifiers)
-        self._channel = self._channels[0]
         self._deliver_immediately = deliver_immediately
         self._max_attempts = max_delivery_attempts
         self._retry = retry_policy

@@ -22,13 +22,6 @@ from proforum.domain.preferences import offset_label, reminder_times
 from proforum.services.base import Tx
 
 
-def reminder_params(meetup: Meetup) -> dict[str, str]:
-    """What a reminder says about its meetup (the same fields as every meetup message)."""
-    from proforum.services.meetups import meetup_params
-
-    return meetup_params(meetup)
-
-
 def plan_reminders(
     tx: Tx, meetup: Meetup, members: Collection[MemberId], offsets: Sequence[timedelta]
 ) -> int:
@@ -36,7 +29,10 @@ def plan_reminders(
     if not members:
         return 0
     written = 0
-    params = reminder_params(meetup)
+    # Imported here: the meetup use cases import this module.
+    from proforum.services.meetups import meetup_params
+
+    params = meetup_params(meetup)
     for offset, due in reminder_times(meetup.starts_at, offsets, tx.now):
         written += len(
             tx.write_messages(
