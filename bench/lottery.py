@@ -10,11 +10,11 @@ Two measurements, both against the issue's target of 3:
   elsewhere), in one transaction.  It does **not** rank or write the waitlist
   and does not notify anyone: proforum does both (a waitlist position and a
   message per applicant), which is the price of a verifiable full order.
-  proforum has no per-company cap yet (another open issue), so the draw
-  measured is the uncapped one, and so is the baseline.
-* **waitlist order** — the pure ranking of M applicant ids by the lottery's
-  SHA-256 keys: :meth:`Draw.run` on a prepared :class:`Commitment` (the
-  commitment is made untimed), against :func:`random.shuffle` of a copy of the
+  The meetup has the issue's per-company cap (at most 2 from one employer);
+  the baseline ignores it, which only makes the baseline cheaper.
+* **waitlist order** — the pure ranking of M applicants of equal weight by the
+  lottery's SHA-256 keys: :meth:`Draw.run` on a prepared :class:`Commitment`
+  (the commitment is made untimed), against :func:`random.shuffle` of a copy of the
   same ids (the copy is made untimed).  No database is involved, so it is
   measured once per size in a process, on whichever backend comes first, and
   reported with the backend ``python``.
@@ -44,7 +44,7 @@ from proforum.adapters.sql import mapping
 from proforum.adapters.sql import tables as t
 from proforum.domain.common import CommunityId, MeetupId, MemberId
 from proforum.domain.identity import Member
-from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
 
 TARGET = 3.0
@@ -56,9 +56,10 @@ WAITLIST_SIZES: dict[str, int] = {"tiny": 1_000, "small": 100_000, "full": 1_000
 #: Sizes whose waitlist order was already measured in this process (it needs no database).
 _ranked: set[str] = set()
 
-#: A fixed lottery seed, so every run ranks the same applicants the same way
-#: (``close_applications`` takes one for reproducible demos; the cost is the same).
+#: A fixed lottery seed for the pure ranking, so every run ranks the same way.
 _SEED = bytes(range(32))
+#: At most this many selected from one employer, as in the issue's draw.
+COMPANY_CAP = 2
 
 
 def _clear_outbox(database: Database) -> None:
@@ -104,6 +105,7 @@ def _open_meetup_with_applicants(
         capacity=SEATS,
         applications_open_at=now,
         applications_close_at=now + timedelta(days=7),
+        lottery=Constraints(company_cap=COMPANY_CAP),
     )
     applied_at = now - timedelta(hours=1)
     _store_applications(
@@ -147,7 +149,7 @@ def _draw(database: Database, case: Case) -> Result:
     def prepare() -> None:
         _clear_outbox(database)
         meetup = _open_meetup_with_applicants(database, operator, community.id, people)
-        forum.close_applications(operator.id, meetup.id, seed=_SEED)
+        forum.close_applications(operator.id, meetup.id)
         closed.append(meetup.id)
 
     def draw() -> None:
@@ -184,13 +186,9 @@ def _draw(database: Database, case: Case) -> Result:
 
 
 def _draw_notes(measured: Comparison, n: int) -> str:
-    notes = "uncapped: no per-company cap in proforum yet; full waitlist ranked and notified"
+    notes = f"cap of {COMPANY_CAP} per company; full waitlist ranked, stored and notified"
     if measured.statements is not None:
         notes += f"; {measured.statements:,} statements for {n:,} applicants"
-        if measured.statements >= n:
-            # Measured: per applicant one SELECT and one UPDATE of its
-            # application, and per waitlisted applicant one INSERT of its message.
-            notes += ": N+1 (SELECT + UPDATE per application, INSERT per waitlist message)"
     return notes
 
 
@@ -278,7 +276,7 @@ def _waitlist(case: Case) -> Result:
     commitment = Commitment.make(
         meetup_id=MeetupId(ids.new("mtp")),
         seats=SEATS,
-        applicants=applicants,
+        entrants=[Entrant(id=m) for m in applicants],
         seed=_SEED,
         committed_at=data.EPOCH,
     )

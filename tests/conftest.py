@@ -8,12 +8,14 @@ that move a meetup through its life.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import proforum
-from forum_world import T0, World
-from proforum import ManualClock, Role, SeededIds
+from forum_world import T0, World, build_world
+from proforum import ManualClock, SeededIds
+from sql_support import postgres_database, postgres_schema, sqlite_url
 
 
 @pytest.fixture
@@ -30,18 +32,24 @@ def forum(clock: ManualClock) -> Iterator[proforum.Forum]:
 
 @pytest.fixture
 def world(forum: proforum.Forum, clock: ManualClock) -> World:
-    operator = forum.register_member(real_name="김운영", job_function="marketing-pr")
-    host = forum.register_member(real_name="박성과", job_function="marketing-pr")
-    community = forum.create_community(
-        operator.id, slug="marketing-pr", name="마케팅/PR", job_function="marketing-pr"
-    )
-    forum.join_community(host.id, community.id)
-    forum.assign_role(operator.id, community.id, host.id, Role.HOST)
-    members = []
-    for i in range(6):
-        identity = {"nickname": f"마케터{i}"} if i % 2 else {"real_name": f"이직원{i}"}
-        member = forum.register_member(job_function="marketing-pr", **identity)
-        forum.join_community(member.id, community.id)
-        members.append(member)
-    outsider = forum.register_member(nickname="외부인", job_function="development")
-    return World(forum, clock, operator, host, members, outsider, community)
+    return build_world(forum, clock)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh storage URL on each backend; PostgreSQL when the test server is configured."""
+    if request.param == "memory":
+        yield "memory://"
+    elif request.param == "sqlite":
+        yield sqlite_url(tmp_path / "forum.db")
+    else:
+        with postgres_database() as database, postgres_schema(database) as url:
+            yield url
+
+
+@pytest.fixture
+def backend_world(backend_url: str, clock: ManualClock) -> Iterator[World]:
+    """The ``world`` cast on every backend (memory, an SQLite file, PostgreSQL)."""
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    with proforum.open(backend_url, clock=clock, ids=SeededIds("tests"), plugin_manager=pm) as f:
+        yield build_world(f, clock)

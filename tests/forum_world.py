@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 import proforum
-from proforum import ManualClock
+from proforum import ManualClock, Role
 from proforum.domain.community import Community
 from proforum.domain.identity import Member
 from proforum.domain.meetup import Meetup
@@ -60,7 +60,7 @@ class World:
 
     def close(self, meetup: Meetup) -> None:
         self.clock.set(meetup.applications_close_at + timedelta(hours=1))
-        self.forum.close_applications(self.host.id, meetup.id, seed=b"s" * 32)
+        self.forum.close_applications(self.host.id, meetup.id)
 
     def drawn_meetup(self, capacity: int = 3, applicants: int | None = None) -> Meetup:
         meetup = self.applied_meetup(capacity, applicants)
@@ -98,6 +98,25 @@ class World:
             for a in self.forum.applications(self.host.id, meetup.id)
             if a.state == "attended"
         ]
+
+
+def build_world(forum: proforum.Forum, clock: ManualClock, *, members: int = 6) -> World:
+    """The story's cast on ``forum``: an operator, a host, ``members`` members, an outsider."""
+    operator = forum.register_member(real_name="김운영", job_function="marketing-pr")
+    host = forum.register_member(real_name="박성과", job_function="marketing-pr")
+    community = forum.create_community(
+        operator.id, slug="marketing-pr", name="마케팅/PR", job_function="marketing-pr"
+    )
+    forum.join_community(host.id, community.id)
+    forum.assign_role(operator.id, community.id, host.id, Role.HOST)
+    cast = []
+    for i in range(members):
+        identity = {"nickname": f"마케터{i}"} if i % 2 else {"real_name": f"이직원{i}"}
+        member = forum.register_member(job_function="marketing-pr", **identity)
+        forum.join_community(member.id, community.id)
+        cast.append(member)
+    outsider = forum.register_member(nickname="외부인", job_function="development")
+    return World(forum, clock, operator, host, cast, outsider, community)
 
 
 #: Pieces of the meeting link that must never reach an error message or a log.

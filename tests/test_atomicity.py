@@ -49,7 +49,16 @@ from sql_support import postgres_database, postgres_schema, sqlite_url
 #: Repository calls that write; a bulk call (``add_many``, ``withdraw``) is one
 #: statement, so one cut point after it, however many rows it writes.
 WRITE_METHODS = frozenset(
-    {"add", "update", "remove", "add_many", "withdraw", "put", "rewrite_in_id_order"}
+    {
+        "add",
+        "update",
+        "update_many",
+        "remove",
+        "add_many",
+        "withdraw",
+        "put",
+        "rewrite_in_id_order",
+    }
 )
 
 
@@ -222,13 +231,19 @@ def story(forum: proforum.Forum, clock: ManualClock) -> Generator[Step, Any, Non
     yield SETUP, lambda: clock.set(meetup.applications_close_at + timedelta(hours=1))
     yield (
         "close_applications",
-        lambda: forum.close_applications(host.id, meetup.id, seed=b"atomicity-seed-" * 3),
+        lambda: forum.close_applications(host.id, meetup.id),
     )
     draw = yield "draw", lambda: forum.draw(host.id, meetup.id)
     yield "set_meeting", lambda: forum.set_meeting(host.id, meetup.id, options={"join_url": LINK})
     yield "send_meeting_links", lambda: forum.send_meeting_links(host.id, meetup.id)
-    # A seat given up: declined, the first on the waitlist promoted, told, sent the link.
+    # A seat given up: declined, offered to the first on the waitlist, who takes it
+    # (told, reminders planned, sent the link).
     yield "decline", lambda: forum.decline(draw.selected[0], meetup.id)
+    yield "confirm", lambda: forum.confirm(draw.waitlist[0], meetup.id)
+    # One more seat: offered to the next, whose offer then lapses.
+    yield "change_capacity", lambda: forum.change_capacity(host.id, meetup.id, 4)
+    yield SETUP, lambda: clock.set(starts - timedelta(hours=1))
+    yield "process_deadlines", lambda: forum.process_deadlines()
     yield "send_reminders", lambda: forum.send_reminders(host.id, meetup.id)
 
     yield SETUP, lambda: clock.set(starts)
@@ -253,6 +268,8 @@ def story(forum: proforum.Forum, clock: ManualClock) -> Generator[Step, Any, Non
     yield "answer_survey", lambda: forum.answer_survey(came[0], survey.id, 5)
     yield SETUP, lambda: forum.answer_survey(came[1], survey.id, 4)
     yield "close_survey", lambda: forum.close_survey(host.id, survey.id)
+    yield "want_follow_up", lambda: forum.want_follow_up(came[0], meetup.id)
+    yield "share_contact", lambda: forum.share_contact(came[0], meetup.id, came[1])
     follow_starts = clock.now() + timedelta(days=20)
     yield (
         "propose_follow_up",
@@ -339,11 +356,16 @@ USE_CASES = [
     "set_meeting",
     "send_meeting_links",
     "decline",
+    "confirm",
+    "change_capacity",
+    "process_deadlines",
     "send_reminders",
     "end_meetup",
     "create_survey",
     "answer_survey",
     "close_survey",
+    "want_follow_up",
+    "share_contact",
     "propose_follow_up",
     "publish_post",
     "comment",
@@ -430,10 +452,12 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_the_story_reaches_every_use_case_and_each_writes() -> None:
     assert set(WRITES) == set(USE_CASES)
     assert all(count >= 1 for count in WRITES.values()), WRITES
-    # The use cases that fan out really do write many times here; announcing
-    # writes its messages in one bulk statement, after the meetup itself.
-    for fan_out in ("close_applications", "draw", "decline"):
+    # The use cases that fan out really do write several times here; announcing
+    # and committing write their messages in one bulk statement, after the
+    # meetup itself (and the commitment).
+    for fan_out in ("draw", "decline"):
         assert WRITES[fan_out] >= 4, (fan_out, WRITES[fan_out])
+    assert WRITES["close_applications"] >= 3
     assert WRITES["announce_meetup"] >= 2
 
 

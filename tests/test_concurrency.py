@@ -16,7 +16,7 @@ community of ``MEMBERS``:
 2. the main process closes applications, then two workers draw at once:
    exactly one draws, the other gets ``AlreadyDrawn``;
 3. workers confirm and decline at once, two per applicant, so waitlist
-   promotions race with each other and with confirmations.
+   offers race with each other and with confirmations.
 
 After each round the storage, the use-case API and direct SQL must agree on
 a state that some serial order of those calls would have produced (see
@@ -50,7 +50,7 @@ from proforum.adapters.sql import tables
 from proforum.adapters.sql.engine import database_error
 from proforum.domain.common import MeetupId, MemberId, SurveyId
 from proforum.domain.community import Role
-from proforum.domain.meetup import SEAT_HOLDING, ApplicationState, Meetup, MeetupState
+from proforum.domain.meetup import SEAT_TAKING, ApplicationState, Meetup, MeetupState
 from proforum.errors import (
     AlreadyAnswered,
     AlreadyApplied,
@@ -537,7 +537,7 @@ def check_round(
         holders = conn.execute(
             sa.text(
                 "SELECT COUNT(*) FROM applications"
-                " WHERE meetup_id = :m AND state IN ('selected', 'confirmed')"
+                " WHERE meetup_id = :m AND state IN ('selected', 'confirmed', 'offered')"
             ),
             where,
         ).scalar_one()
@@ -547,7 +547,7 @@ def check_round(
         msg = tables.messages.c
         promoted_query = (
             sa.select(msg.recipient_id)
-            .where(msg.kind == "promoted", msg.created_at == seats_at)
+            .where(msg.kind == "offer_made", msg.created_at == seats_at)
             .order_by(sa.literal_column("rowid") if db.dialect.name == "sqlite" else msg.id)
         )
         promoted = [MemberId(r) for r in conn.execute(promoted_query).scalars()]
@@ -567,13 +567,15 @@ def check_round(
     # Seats go down the published order, skipping those who declined.
     remaining = [m for m in order if state[m] is not ApplicationState.DECLINED]
     declined = len(order) - len(remaining)
-    seat_holders = {m for m in order if state[m] in SEAT_HOLDING}
+    # An open offer takes its seat until it is answered.
+    seat_holders = {m for m in order if state[m] in SEAT_TAKING}
     assert holders == len(seat_holders) == min(SEATS, len(remaining))
     assert seat_holders == set(remaining[:SEATS])
     assert all(state[m] is ApplicationState.WAITLISTED for m in remaining[SEATS:])
 
-    # Promotions: one per freed seat while anyone waits, in waitlist order, nobody
-    # twice.  Declining while still waiting leaves the list and frees no seat.
+    # Offers: one per freed seat while anyone waits, in waitlist order, nobody
+    # twice.  Declining while still waiting leaves the list and frees no seat;
+    # declining an offer frees its seat for the next.
     assert len(promoted) == len(set(promoted))
     left = {m for m in draw.waitlist if state[m] is ApplicationState.DECLINED} - set(promoted)
     seat_declines = declined - len(left)

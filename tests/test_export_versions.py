@@ -1,4 +1,4 @@
-"""Exports carry notification choices, e-mail addresses and message subjects (version 3).
+"""Exports carry notification choices, addresses and subjects (version 3), seat rules (4).
 
 A version-3 export holds the table ``notification_preferences``, each
 member's ``email`` and each message's ``subject``, and imports back exactly,
@@ -82,7 +82,7 @@ def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_export_holds_the_new_table_and_fields(current: dict[str, Any]) -> None:
-    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 3
+    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 4
     tables = current["tables"]
     assert tables["notification_preferences"] == [
         {"member_id": "mem_0001", "channel": "inbox", "kind": "meetup_announced", "enabled": False},
@@ -216,3 +216,58 @@ def test_export_and_import_functions_agree_on_sqlite(tmp_path: Path) -> None:
     finally:
         source.close()
         target.close()
+
+
+# --------------------------------------------------------------------------- version 3 → 4
+
+
+def _as_version_3(document: dict[str, Any]) -> dict[str, Any]:
+    """What proforum wrote before version 4: no seat rules, offers or follow-up tables."""
+    old = copy.deepcopy(document)
+    old["version"] = 3
+    del old["tables"]["follow_up_interests"]
+    del old["tables"]["contact_consents"]
+    for meetup in old["tables"]["meetups"]:
+        del meetup["lottery"]
+        del meetup["seat_rules"]
+    for application in old["tables"]["applications"]:
+        del application["offer_expires_at"]
+        del application["attended_seconds"]
+    return old
+
+
+def test_a_version_3_export_imports_with_default_seat_rules(
+    current: dict[str, Any], url: str
+) -> None:
+    assert current["tables"]["meetups"][0]["seat_rules"] == export_versions.V3_SEAT_RULES
+    assert current["tables"]["meetups"][0]["lottery"] == {"company_cap": None, "quotas": []}
+    with proforum.open(url) as copy_:
+        copy_.import_data(_as_version_3(current))
+        assert copy_.export_data() == current
+
+
+def test_a_version_3_lottery_reads_as_entrants_of_weight_one() -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from proforum.domain.lottery import Commitment, Constraints, Entrant
+    from proforum.serialization import structure
+
+    row = {
+        "meetup_id": "mtp_0001",
+        "seats": 1,
+        "applicants": ["mem_0001", "mem_0002"],
+        "applicants_digest": "0" * 64,
+        "seed_digest": "0" * 64,
+        "digest": "0" * 64,
+        "committed_at": datetime(2026, 12, 1, tzinfo=UTC).isoformat(),
+        "seed": "00" * 32,
+        "algorithm": "proforum-lottery-v1",
+    }
+    upgraded = export_versions.upgrade(3, {"commitments": [row]})["commitments"][0]
+    assert "applicants" not in upgraded
+    commitment = structure(upgraded, Commitment)
+    assert commitment.entrants == (Entrant(id="mem_0001"), Entrant(id="mem_0002"))  # type: ignore[arg-type]
+    assert {e.weight for e in commitment.entrants} == {Decimal(1)}
+    assert commitment.constraints == Constraints()
+    assert commitment.beacon is None

@@ -16,6 +16,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -23,14 +24,15 @@ import pluggy
 import pytest
 
 import proforum
-from forum_world import LINK, World
-from proforum import ManualClock, Role, SeededIds
+from forum_world import LINK, World, build_world
+from proforum import ManualClock, SeededIds
 from proforum.adapters.memory import MemoryStorage
 from proforum.domain.common import MemberId, PostId, Secret
 from proforum.domain.content import PolicyViolation, Post
 from proforum.domain.identity import Member
-from proforum.domain.meetup import MeetingRef
+from proforum.domain.meetup import MeetingRef, Meetup
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
+from proforum.domain.participation import ParticipationRecord
 from proforum.errors import (
     AlreadyApplied,
     AlreadyDrawn,
@@ -74,21 +76,7 @@ def available(error: UnknownAdapter) -> set[str]:
 
 def cast(forum: proforum.Forum, clock: ManualClock) -> World:
     """The conftest ``world`` cast, for forums a test opens with its own adapters."""
-    operator = forum.register_member(real_name="김운영", job_function="marketing-pr")
-    host = forum.register_member(real_name="박성과", job_function="marketing-pr")
-    community = forum.create_community(
-        operator.id, slug="marketing-pr", name="마케팅/PR", job_function="marketing-pr"
-    )
-    forum.join_community(host.id, community.id)
-    forum.assign_role(operator.id, community.id, host.id, Role.HOST)
-    members = []
-    for i in range(6):
-        identity = {"nickname": f"마케터{i}"} if i % 2 else {"real_name": f"이직원{i}"}
-        member = forum.register_member(job_function="marketing-pr", **identity)
-        forum.join_community(member.id, community.id)
-        members.append(member)
-    outsider = forum.register_member(nickname="외부인", job_function="development")
-    return World(forum, clock, operator, host, members, outsider, community)
+    return build_world(forum, clock)
 
 
 # --------------------------------------------------------------------------- event recorder
@@ -636,6 +624,63 @@ def test_check_post_without_plugins_applies_the_builtin_policy_only(world: World
     with pytest.raises(ContentRejected) as caught:
         world.forum.comment(world.members[1].id, post.id, "메일 주세요 kim@example.com")
     assert caught.value.value == ["email_address"]
+
+
+# --------------------------------------------------------------------------- lottery weights
+
+
+@attrs.define
+class Weigh:
+    """A weight policy that records its calls and weighs members by a table."""
+
+    weights: dict[str, object]
+    received: list[dict[str, Any]] = attrs.field(factory=list)
+
+    @proforum.hookimpl
+    def proforum_lottery_weight(
+        self, meetup: Meetup, member: Member, record: ParticipationRecord
+    ) -> object:
+        self.received.append({"meetup": meetup.id, "member": member.id, "record": record})
+        return self.weights.get(member.id)
+
+
+def test_hook_proforum_lottery_weight(
+    pm: pluggy.PluginManager, world: World, recorder: EventRecorder
+) -> None:
+    forum = world.forum
+    meetup = world.applied_meetup(capacity=2, applicants=4)
+    first, second, third, fourth = (m.id for m in world.members[:4])
+    # Two policies: their weights multiply; None means "no opinion" (1).
+    a = Weigh({first: 2, second: "0.5", third: None})
+    b = Weigh({first: Decimal("1.5"), fourth: 3})
+    pm.register(a)
+    pm.register(b)
+    world.close(meetup)
+    with forum.storage.unit_of_work() as uow:
+        stored = uow.commitments.get(meetup.id)
+    assert stored is not None
+    weights = {e.id: e.weight for e in stored.entrants}
+    assert weights == {
+        first: Decimal(3),
+        second: Decimal("0.5"),
+        third: Decimal(1),
+        fourth: Decimal(3),
+    }
+    # Each policy saw every applicant once, with the meetup and their record.
+    for policy in (a, b):
+        assert sorted(c["member"] for c in policy.received) == sorted(weights)
+        assert {c["meetup"] for c in policy.received} == {meetup.id}
+        assert all(c["record"].applied == 1 for c in policy.received)
+    # The weights are part of what is published and verified.
+    forum.draw(world.host.id, meetup.id)
+    record = forum.draw_record(world.host.id, meetup.id)
+    assert {e["id"]: e["weight"] for e in record["entrants"]} == {
+        first: "3",
+        second: "0.5",
+        third: "1",
+        fourth: "3",
+    }
+    assert proforum.verify_draw(record).valid
 
 
 # --------------------------------------------------------------------------- event hooks

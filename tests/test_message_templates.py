@@ -428,7 +428,12 @@ def test_rendering_never_fails_and_shows_the_local_hour(
 def _meetup_story(world: World) -> set[MessageKind]:
     forum = world.forum
     meetup = world.linked_meetup(capacity=3)
-    forum.decline(world.seat_holders(meetup)[0], meetup.id)
+    waitlist = forum.draw_record(world.host.id, meetup.id)["waitlist"]
+    forum.decline(world.seat_holders(meetup)[0], meetup.id)  # offered to the first waiting
+    forum.confirm(waitlist[0], meetup.id)  # taken: told, and sent the link
+    forum.change_capacity(world.host.id, meetup.id, 4)  # offered to the next
+    world.clock.advance(timedelta(days=2))
+    forum.process_deadlines()  # that offer lapsed
     forum.send_reminders(world.host.id, meetup.id)
     forum.cancel_meetup(world.host.id, meetup.id)
     return {
@@ -438,6 +443,9 @@ def _meetup_story(world: World) -> set[MessageKind]:
         MessageKind.SELECTED,
         MessageKind.WAITLISTED,
         MessageKind.MEETING_LINK,
+        MessageKind.OFFER_MADE,
+        MessageKind.OFFER_EXPIRING,
+        MessageKind.SEAT_EXPIRED,
         MessageKind.PROMOTED,
         MessageKind.REMINDER,
         MessageKind.MEETUP_CANCELLED,

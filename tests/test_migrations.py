@@ -8,6 +8,7 @@ upgrade`` works.
 from __future__ import annotations
 
 import copy
+import json
 import shlex
 import shutil
 import threading
@@ -29,12 +30,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
 import proforum
+from proforum import export_versions
 from proforum.adapters.sql import mapping, schema
 from proforum.adapters.sql.engine import create_engine, normalise_url
 from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
+from proforum.domain.lottery import Constraints, Entrant
 from proforum.domain.notification import DeliveryStatus, InboxItem, MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
@@ -343,6 +346,8 @@ _ROWS: dict[str, Rows] = {
     "applications": _each(lambda u: u.applications.all(), mapping.application_row),
     "lottery_commitments": _each(lambda u: u.commitments.all(), mapping.commitment_row),
     "lottery_draws": _each(lambda u: u.draws.all(), mapping.draw_row),
+    "follow_up_interests": _each(lambda u: u.interests.all(), mapping.interest_row),
+    "contact_consents": _each(lambda u: u.consents.all(), mapping.consent_row),
     "surveys": _each(lambda u: u.surveys.all(), mapping.survey_row),
     "survey_responses": _each(lambda u: u.responses.all(), mapping.response_row),
     "survey_answers": lambda u: [row for r in u.responses.all() for row in mapping.answer_rows(r)],
@@ -353,13 +358,13 @@ _ROWS: dict[str, Rows] = {
 }
 
 
-def _story(forum: proforum.Forum, clock: ManualClock, seed: str, lottery_seed: bytes) -> None:
+def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
     """Run the demo story, then write what it may leave out so every column holds a value.
 
     E-mail addresses, notification choices (one off, one on) and a message
     subject are written straight to storage when the story did not make any.
     """
-    run_story(forum, clock, seed=seed, lottery_seed=lottery_seed, narrate=lambda _: None)
+    run_story(forum, clock, seed=seed, narrate=lambda _: None)
     with forum.storage.unit_of_work() as uow:
         members = uow.members.all()
         if not any(m.email for m in members):
@@ -501,7 +506,66 @@ class Preferences0005(Reshape):
         return {**document, "tables": tables}
 
 
-RESHAPES: list[Reshape] = [SurveyQuestions0003(), MessageClaims0004(), Preferences0005()]
+class Lottery0006(Reshape):
+    """0006: no constraints, weights, beacons, seat rules, offers or follow-up tables before."""
+
+    revision = "0006"
+    _gone_states = ("offered", "expired")
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        del rows["follow_up_interests"]
+        del rows["contact_consents"]
+        for meetup in rows["meetups"]:
+            for column in ("lottery", "offer_ttl_seconds", "confirm_by", "min_attended_minutes"):
+                del meetup[column]
+        rows["applications"] = [
+            a for a in rows["applications"] if a["state"] not in self._gone_states
+        ]
+        for application in rows["applications"]:
+            del application["offer_expires_at"]
+            del application["attended_seconds"]
+        for table in ("lottery_commitments", "lottery_draws"):
+            for row in rows[table]:
+                row["applicants"] = [e["id"] for e in row["applicants"]]
+                del row["constraints"]
+                del row["beacon"]
+        for row in rows["lottery_draws"]:
+            del row["beacon_randomness"]
+            del row["shortfalls"]
+        for table in ("messages", "inbox_items"):
+            rows[table] = [m for m in rows[table] if m["kind"] != "seat_expired"]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        tables["follow_up_interests"] = []
+        tables["contact_consents"] = []
+        no_rules = Constraints().public()
+        for meetup in tables["meetups"]:
+            meetup.update(lottery=no_rules, seat_rules=dict(export_versions.V3_SEAT_RULES))
+        tables["applications"] = [
+            a for a in tables["applications"] if a["state"] not in self._gone_states
+        ]
+        for application in tables["applications"]:
+            application.update(offer_expires_at=None, attended_seconds=None)
+        for table in ("commitments", "draws"):
+            for row in tables[table]:
+                row["entrants"] = [Entrant(id=e["id"]).public() for e in row["entrants"]]
+                row.update(constraints=no_rules, beacon=None)
+        for row in tables["draws"]:
+            row.update(beacon_randomness=None, shortfalls=[])
+        for table in ("messages", "inbox"):
+            tables[table] = [m for m in tables[table] if m["kind"] != "seat_expired"]
+        return {**document, "tables": tables}
+
+
+RESHAPES: list[Reshape] = [
+    SurveyQuestions0003(),
+    MessageClaims0004(),
+    Preferences0005(),
+    Lottery0006(),
+]
 
 
 def _reshapes_after(previous: str) -> list[Reshape]:
@@ -522,7 +586,7 @@ def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
     """Fill a database at ``previous`` with the whole story, upgrade it, lose nothing."""
     clock = ManualClock(story_start())
     with proforum.open("memory://", clock=clock, ids=SeededIds("upgrade")) as forum:
-        _story(forum, clock, "upgrade", b"u" * 32)
+        _story(forum, clock, "upgrade")
         expected = forum.export_data()
         with forum.storage.unit_of_work() as uow:
             rows = {name: rows_of(uow) for name, rows_of in _ROWS.items()}
@@ -568,7 +632,7 @@ def test_downgrading_0003_keeps_what_0002_can_hold(empty_url: str) -> None:
     """Back at 0002: each survey's first question, its answers as ratings, no reminders."""
     clock = ManualClock(story_start())
     with proforum.open(empty_url, clock=clock, ids=SeededIds("downgrade")) as forum:
-        _story(forum, clock, "downgrade", b"d" * 32)
+        _story(forum, clock, "downgrade")
         before = forum.export_data()
     satisfaction = {
         r["id"]: a["value"]
@@ -605,7 +669,7 @@ def test_downgrading_0004_keeps_what_0003_can_hold(empty_url: str) -> None:
     """Back at 0003: no claims; messages of the new kinds and cancelled ones are gone."""
     clock = ManualClock(story_start())
     with proforum.open(empty_url, clock=clock, ids=SeededIds("claims")) as forum:
-        _story(forum, clock, "claims", b"c" * 32)
+        _story(forum, clock, "claims")
         with forum.storage.unit_of_work() as uow:
             kept = uow.messages.all()[0]
             template = attrs.evolve(kept, status=DeliveryStatus.PENDING, sent_at=None)
@@ -652,7 +716,7 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     """Back at 0004: no preferences table, no e-mail addresses, no subjects; the rest stays."""
     clock = ManualClock(story_start())
     with proforum.open(empty_url, clock=clock, ids=SeededIds("preferences")) as forum:
-        _story(forum, clock, "preferences", b"p" * 32)
+        _story(forum, clock, "preferences")
         everything = forum.export_data()
     tables_now = everything["tables"]
     assert tables_now["notification_preferences"]
@@ -690,4 +754,47 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     # Rebuilding a table to drop a column (SQLite) kept every CHECK constraint.
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == Preferences0005().export(everything)
+        assert upgraded.export_data() == Preferences0005().export(Lottery0006().export(everything))
+
+
+def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
+    """Back at 0005: no seat rules, offers or follow-ups; a lottery's entrants are ids again."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("lottery-rules")) as forum:
+        _story(forum, clock, "lottery-rules")
+        everything = forum.export_data()
+    tables_now = everything["tables"]
+    assert tables_now["follow_up_interests"]
+    assert tables_now["contact_consents"]
+    assert any(a["state"] == "offered" for a in tables_now["applications"])
+    assert any(e["company"] for e in tables_now["commitments"][0]["entrants"])
+    checks_at_head = _check_constraints(empty_url)
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0005")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0005"
+            inspector = sa.inspect(conn)
+            tables_then = set(inspector.get_table_names())
+            meetup_columns = {c["name"] for c in inspector.get_columns("meetups")}
+            states = {
+                s for (s,) in conn.execute(sa.text("SELECT DISTINCT state FROM applications"))
+            }
+            applicants = conn.execute(
+                sa.text("SELECT applicants FROM lottery_commitments")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert not {"follow_up_interests", "contact_consents"} & tables_then
+    assert not {"lottery", "offer_ttl_seconds", "confirm_by"} & meetup_columns
+    assert not {"offered", "expired"} & states
+    ids = json.loads(applicants) if isinstance(applicants, str) else applicants
+    assert ids
+    assert all(isinstance(i, str) for i in ids)
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    assert _check_constraints(empty_url) == checks_at_head
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == Lottery0006().export(everything)

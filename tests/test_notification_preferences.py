@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 import proforum
-from forum_world import T0, World, assert_unchanged
-from proforum import ManualClock, Role, SeededIds, hookimpl
+from forum_world import T0, World, assert_unchanged, build_world
+from proforum import ManualClock, SeededIds, hookimpl
 from proforum.domain.notification import MessageKind
 from proforum.domain.preferences import MANDATORY_KINDS
 from proforum.errors import (
@@ -71,20 +71,7 @@ def _open(url: str, recorder: EmailRecorder, **options: Any) -> proforum.Forum:
 def _cast(forum: proforum.Forum, members: int) -> World:
     clock = forum.clock
     assert isinstance(clock, ManualClock)
-    operator = forum.register_member(real_name="김운영", job_function="marketing-pr")
-    host = forum.register_member(real_name="박성과", job_function="marketing-pr")
-    community = forum.create_community(
-        operator.id, slug="marketing-pr", name="마케팅/PR", job_function="marketing-pr"
-    )
-    forum.join_community(host.id, community.id)
-    forum.assign_role(operator.id, community.id, host.id, Role.HOST)
-    cast = []
-    for i in range(members):
-        member = forum.register_member(nickname=f"회원{i:04d}", job_function="marketing-pr")
-        forum.join_community(member.id, community.id)
-        cast.append(member)
-    outsider = forum.register_member(nickname="외부인", job_function="development")
-    return World(forum, clock, operator, host, cast, outsider, community)
+    return build_world(forum, clock, members=members)
 
 
 @pytest.fixture

@@ -22,12 +22,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import proforum.domain.lottery as lottery
+import proforum.domain.lottery_rules as lottery_rules
+import proforum.domain.lottery_v1 as lottery_v1
+from proforum.domain.common import Secret
 from proforum.domain.lottery import (
-    ALGORITHM,
+    ALGORITHM_V1,
     MIN_SEED_BYTES,
     Commitment,
     Draw,
+    Entrant,
     applicants_digest,
+    check_seed,
     sha256_hex,
     verify_record,
 )
@@ -43,15 +48,29 @@ SEATS = st.integers(min_value=1, max_value=12)
 APPLICANTS = st.lists(IDS, min_size=1, max_size=25)
 
 
-def run_draw(meetup_id: str, seats: int, applicants: list[str], seed: bytes) -> Draw:
-    commitment = Commitment.make(
+def v1_commitment(meetup_id: str, seats: int, applicants: list[str], seed: bytes) -> Commitment:
+    """A v1 commitment built from stored fields, as the storage layer rebuilds old rows
+    (new commitments are v2; only the frozen v1 digests are used here)."""
+    distinct = sorted(set(applicants))
+    a_digest = lottery_v1.applicants_digest(distinct)
+    s_digest = sha256_hex(check_seed(seed))
+    return Commitment(
         meetup_id=meetup_id,  # type: ignore[arg-type]
         seats=seats,
-        applicants=applicants,  # type: ignore[arg-type]
-        seed=seed,
+        entrants=distinct,  # bare ids: entrants of weight 1
+        applicants_digest=a_digest,
+        seed_digest=s_digest,
+        digest=lottery_v1.commitment_digest(
+            meetup_id=meetup_id, seats=seats, applicants_digest=a_digest, seed_digest=s_digest
+        ),
         committed_at=COMMITTED_AT,
+        seed=Secret(seed.hex()),
+        algorithm=ALGORITHM_V1,
     )
-    return Draw.run(commitment, DRAWN_AT)
+
+
+def run_draw(meetup_id: str, seats: int, applicants: list[str], seed: bytes) -> Draw:
+    return Draw.run(v1_commitment(meetup_id, seats, applicants, seed), DRAWN_AT)
 
 
 def standalone_order(seed: bytes, meetup_id: str, applicants: list[str]) -> list[str]:
@@ -143,11 +162,45 @@ def test_the_record_verifies_even_after_a_json_round_trip(
 def test_short_seeds_are_refused(meetup_id: str, applicants: list[str], seed: bytes) -> None:
     with pytest.raises(InvalidSeed):
         run_draw(meetup_id, 3, applicants, seed)
+    with pytest.raises(InvalidSeed):
+        Commitment.make(
+            meetup_id=meetup_id,  # type: ignore[arg-type]
+            seats=3,
+            entrants=[Entrant(m) for m in set(applicants)],  # type: ignore[arg-type]
+            seed=seed,
+            committed_at=COMMITTED_AT,
+        )
 
 
 def test_no_applicants_is_refused() -> None:
     with pytest.raises(NoApplicants):
-        run_draw("mtp_1", 3, [], b"s" * 32)
+        Commitment.make(
+            meetup_id="mtp_1",  # type: ignore[arg-type]
+            seats=3,
+            entrants=[],
+            seed=b"s" * 32,
+            committed_at=COMMITTED_AT,
+        )
+
+
+def test_a_v1_commitment_still_draws_the_v1_way() -> None:
+    draw = run_draw("mtp_1", 2, ["a1", "b2", "c3", "d4"], b"k" * 32)
+    assert draw.algorithm == ALGORITHM_V1
+    assert all(e.weight == 1 and e.company is None and not e.attributes for e in draw.entrants)
+    assert list(draw.record()) == [
+        "algorithm",
+        "meetup_id",
+        "seats",
+        "applicants",
+        "applicants_digest",
+        "seed",
+        "seed_digest",
+        "commitment",
+        "committed_at",
+        "drawn_at",
+        "selected",
+        "waitlist",
+    ]
 
 
 # --------------------------------------------------------------------------- tampering is detected
@@ -323,7 +376,7 @@ def test_golden_vector_v1() -> None:
     # are checked against it forever.  If this test fails, the algorithm changed —
     # restore it, and ship any new algorithm under a new name with a new vector file.
     vector = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert vector["algorithm"] == ALGORITHM == "proforum-lottery-v1"
+    assert vector["algorithm"] == ALGORITHM_V1 == "proforum-lottery-v1"
     expected = vector["expected"]
     assert len(vector["applicants"]) == 12
     assert vector["seats"] == 5
@@ -419,8 +472,9 @@ def test_chi_square_check_would_catch_a_biased_draw() -> None:
     assert statistic > CHI2_CRITICAL_29_DF_P001, statistic
 
 
-def test_lottery_module_does_not_import_random() -> None:
-    source = inspect.getsource(lottery)
+@pytest.mark.parametrize("module", [lottery, lottery_rules, lottery_v1], ids=lambda m: m.__name__)
+def test_lottery_module_does_not_import_random(module: Any) -> None:
+    source = inspect.getsource(module)
     tree = ast.parse(source)
     imported: set[str] = set()
     for node in ast.walk(tree):
@@ -442,4 +496,4 @@ def test_lottery_module_does_not_import_random() -> None:
             )
     assert "hashlib" in imported  # the walk does see the module's imports
     assert not [name for name in imported if "random" in name.split(".")], imported
-    assert not any(getattr(value, "__name__", None) == "random" for value in vars(lottery).values())
+    assert not any(getattr(value, "__name__", None) == "random" for value in vars(module).values())

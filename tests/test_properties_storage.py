@@ -43,7 +43,8 @@ from proforum.ports.video import MeetingRequest
 
 SEAT_STATES = frozenset({"selected", "confirmed", "attended"})
 #: Seats a meetup gave away, including those whose holder did not come.
-USED_SEAT_STATES = SEAT_STATES | {"no_show"}
+# An open offer reserves the seat it offers.
+USED_SEAT_STATES = SEAT_STATES | {"no_show", "offered"}
 LINK_STATES = frozenset({"selected", "confirmed"})
 
 NICKNAMES = [
@@ -251,16 +252,13 @@ class ForumMachine(RuleBasedStateMachine):
         meetup=meetups,
         who=ORGANISERS,
         member=members,
-        seed=st.binary(min_size=15, max_size=32),
         wait=st.booleans(),
     )
-    def close_and_draw(
-        self, meetup: MeetupId, who: str, member: MemberId, seed: bytes, wait: bool
-    ) -> None:
+    def close_and_draw(self, meetup: MeetupId, who: str, member: MemberId, wait: bool) -> None:
         actor = self.organiser(who, member)
         if wait:
             self.wait_for(meetup, "close")
-        self.attempt(self.forum.close_applications, actor, meetup, seed=seed)
+        self.attempt(self.forum.close_applications, actor, meetup)
         draw = self.attempt(self.forum.draw, actor, meetup)
         if draw is not None:
             assert meetup not in self.waitlists
@@ -288,8 +286,9 @@ class ForumMachine(RuleBasedStateMachine):
         if declined is None:
             return
         after = self.states(meetup)
-        # A seat given up goes to exactly the first person still waiting, in the
-        # draw's order; leaving the waitlist frees no seat and promotes nobody.
+        # A seat (or an offer) given up is offered to exactly the first person
+        # still waiting, in the draw's order; leaving the waitlist frees no seat
+        # and offers nothing.
         waiting = [m for m in self.waitlists.get(meetup, []) if before[m] == "waitlisted"]
         changed = {m for m in after if after[m] != before.get(m)}
         if before[member] == "waitlisted":
@@ -297,9 +296,9 @@ class ForumMachine(RuleBasedStateMachine):
             self.left_waitlist.add(member)
             assert changed == {member}
         elif waiting:
-            event("decline promoted someone from the waitlist")
+            event("decline offered the seat to the waitlist")
             assert changed == {member, waiting[0]}
-            assert after[waiting[0]] == "selected"
+            assert after[waiting[0]] == "offered"
         else:
             assert changed == {member}
 
@@ -328,6 +327,18 @@ class ForumMachine(RuleBasedStateMachine):
         if holders:
             self.decline_and_check_promotion(holders[pick % len(holders)], meetup)  # type: ignore[arg-type]
 
+    @rule(meetup=meetups, pick=st.integers(0, 10), accept=st.booleans())
+    def offered_member_answers(self, meetup: MeetupId, pick: int, accept: bool) -> None:
+        """Someone offered a freed seat takes it, or passes it on."""
+        offered = sorted(m for m, s in self.states(meetup).items() if s == "offered")
+        if not offered:
+            return
+        member = offered[pick % len(offered)]
+        if accept:
+            self.attempt(self.forum.confirm, member, meetup)
+        else:
+            self.decline_and_check_promotion(member, meetup)  # type: ignore[arg-type]
+
     @rule(member=members, meetup=meetups, wait=st.booleans())
     def check_in(self, member: MemberId, meetup: MeetupId, wait: bool) -> None:
         if wait:
@@ -350,14 +361,14 @@ class ForumMachine(RuleBasedStateMachine):
     def cancel(self, meetup: MeetupId, who: str, member: MemberId) -> None:
         self.attempt(self.forum.cancel_meetup, self.organiser(who, member), meetup)
 
-    @rule(meetup=meetups, seed=st.binary(min_size=16, max_size=16))
-    def progress(self, meetup: MeetupId, seed: bytes) -> None:
+    @rule(meetup=meetups)
+    def progress(self, meetup: MeetupId) -> None:
         """The organiser's next good step for this meetup, waiting as long as needed."""
         m: Meetup = self.forum.meetup(self.host, meetup)
         if m.state in ("open", "closed"):
             self.wait_for(meetup, "close")
             if m.state == "open":
-                self.attempt(self.forum.close_applications, self.host, meetup, seed=seed)
+                self.attempt(self.forum.close_applications, self.host, meetup)
             draw = self.attempt(self.forum.draw, self.host, meetup)
             if draw is not None:
                 self.waitlists[meetup] = list(draw.waitlist)
@@ -404,8 +415,8 @@ class ForumMachine(RuleBasedStateMachine):
             holders = sum(counts[s] for s in SEAT_STATES)
             used = sum(counts[s] for s in USED_SEAT_STATES)
             assert holders <= used <= capacity, (meetup_id, counts, capacity)
-            if counts["waitlisted"]:
-                # Nobody waits while a seat is free.
+            if counts["waitlisted"] and meetups[meetup_id]["state"] == "drawn":
+                # Nobody waits while a seat is free (once it ended, open offers lapse).
                 assert used == capacity, (meetup_id, counts, capacity)
             draw = draws.get(meetup_id)
             if draw is None:
@@ -418,8 +429,10 @@ class ForumMachine(RuleBasedStateMachine):
             still_listed = [m for m in draw["waitlist"] if m not in self.left_waitlist]
             moved = [m for m in still_listed if by_member[m] != "waitlisted"]
             assert moved == still_listed[: len(moved)], (draw["waitlist"], by_member)
-            assert set(draw["selected"]) | set(draw["waitlist"]) == set(draw["applicants"])
-            assert len(draw["selected"]) == min(capacity, len(draw["applicants"]))
+            assert set(draw["selected"]) | set(draw["waitlist"]) == {
+                e["id"] for e in draw["entrants"]
+            }
+            assert len(draw["selected"]) == min(capacity, len(draw["entrants"]))
 
         for meetup in meetups.values():
             assert (meetup["id"] in draws) == (
@@ -480,7 +493,7 @@ class Scene:
         for member in self.members[:applicants]:
             self.forum.apply(member, meetup.id)
         self.clock.set(meetup.applications_close_at + timedelta(hours=1))
-        self.forum.close_applications(self.host, meetup.id, seed=b"s" * 32)
+        self.forum.close_applications(self.host, meetup.id)
         self.forum.draw(self.host, meetup.id)
         return meetup
 
@@ -557,8 +570,8 @@ def _prepare(use_case: str) -> tuple[proforum.Forum, Callable[[], object]]:
         forum.apply(member, meetup.id)
     clock.set(meetup.applications_close_at + timedelta(hours=1))
     if use_case == "close":
-        return forum, lambda: forum.close_applications(host, meetup.id, seed=b"k" * 32)
-    forum.close_applications(host, meetup.id, seed=b"k" * 32)
+        return forum, lambda: forum.close_applications(host, meetup.id)
+    forum.close_applications(host, meetup.id)
     if use_case == "draw":
         return forum, lambda: forum.draw(host, meetup.id)
     forum.draw(host, meetup.id)
@@ -675,7 +688,7 @@ def test_a_provider_crash_while_sending_links_rolls_everything_back() -> None:
     assert not [m for m in forum.outbox() if m.kind == "meeting_link"]
 
 
-def test_a_provider_crash_while_promoting_rolls_back_the_decline() -> None:
+def test_a_provider_crash_while_confirming_an_offer_changes_nothing() -> None:
     video = FlakyVideo()
     scene = make_scene("flaky-promotion", 6, video, deliver="manual")
     forum, host = scene.forum, scene.host
@@ -684,17 +697,19 @@ def test_a_provider_crash_while_promoting_rolls_back_the_decline() -> None:
     assert forum.send_meeting_links(host, meetup.id) == 3
     seated = [a.member_id for a in forum.applications(host, meetup.id) if a.holds_seat]
 
-    video.fail_from = video.calls + 1  # the promoted person's link fails
+    forum.decline(seated[0], meetup.id)
+    first = forum.draw_record(host, meetup.id)["waitlist"][0]
+    assert forum.application(first, meetup.id).state == "offered"
+    video.fail_from = video.calls + 1  # the link of whoever takes the offer fails
     before = forum.export_data()
     with pytest.raises(RuntimeError):
-        forum.decline(seated[0], meetup.id)
+        forum.confirm(first, meetup.id)
     assert forum.export_data() == before
-    assert forum.application(seated[0], meetup.id).state == "selected"
+    assert forum.application(first, meetup.id).state == "offered"
 
     video.fail_from = None
-    forum.decline(seated[0], meetup.id)
-    record = forum.draw_record(host, meetup.id)
-    assert forum.application(record["waitlist"][0], meetup.id).state == "selected"
+    forum.confirm(first, meetup.id)
+    assert forum.application(first, meetup.id).state == "confirmed"
 
 
 class ExplodingPolicy:
@@ -813,7 +828,7 @@ def test_eight_threads_applying_are_each_recorded_exactly_once() -> None:
         assert [e.item.kind for e in forum.inbox(member)].count("application_received") == 1
 
 
-def test_concurrent_declines_promote_in_waitlist_order_without_overbooking() -> None:
+def test_concurrent_declines_offer_in_waitlist_order_without_overbooking() -> None:
     scene = make_scene("threads-decline", 12)
     forum = scene.forum
     meetup = scene.drawn(capacity=4, applicants=12)
@@ -826,6 +841,6 @@ def test_concurrent_declines_promote_in_waitlist_order_without_overbooking() -> 
     assert _run_threads(4, decline) == []
     states = {a.member_id: a.state for a in forum.applications(scene.host, meetup.id)}
     assert {m for m, s in states.items() if s == "declined"} == set(selected)
-    assert [m for m in waitlist if states[m] == "selected"] == waitlist[:4]
+    assert [m for m in waitlist if states[m] == "offered"] == waitlist[:4]
     assert all(states[m] == "waitlisted" for m in waitlist[4:])
-    assert sum(s in SEAT_STATES for s in states.values()) == 4
+    assert sum(s in {*SEAT_STATES, "offered"} for s in states.values()) == 4

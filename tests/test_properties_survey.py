@@ -512,7 +512,7 @@ def _ended_meetup(
     for member in members:
         forum.apply(member.id, meetup.id)
     clock.set(meetup.applications_close_at + timedelta(hours=1))
-    forum.close_applications(host.id, meetup.id, seed=b"s" * 32)
+    forum.close_applications(host.id, meetup.id)
     forum.draw(host.id, meetup.id)
     clock.set(meetup.starts_at)
     for member in members:

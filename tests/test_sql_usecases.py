@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import URL
 
 import proforum
-from proforum import ManualClock, SeededIds
+from proforum import ManualClock, ReplayableSeeds, SeededIds
 from proforum.adapters.sql.storage import SqlStorage
 from proforum.cli import main
 from proforum.demo import StoryResult, run_story, story_start, summary_rows
@@ -36,10 +35,10 @@ def run_demo(url: str, seed: str = SEED) -> StoryResult:
     """Run the story exactly as ``proforum demo --seed`` does, on ``url``."""
     clock = ManualClock(story_start())
     ids = SeededIds(f"proforum-demo:{seed}")
-    lottery_seed = hashlib.sha256(f"proforum-demo-lottery:{seed}".encode()).digest()
+    seeds = ReplayableSeeds(f"proforum-demo-lottery:{seed}")
     pm = proforum.get_plugin_manager(load_entrypoints=False)
-    with proforum.open(url, clock=clock, ids=ids, plugin_manager=pm) as forum:
-        return run_story(forum, clock, seed=seed, lottery_seed=lottery_seed, narrate=lambda _: None)
+    with proforum.open(url, clock=clock, ids=ids, seeds=seeds, plugin_manager=pm) as forum:
+        return run_story(forum, clock, seed=seed, narrate=lambda _: None)
 
 
 @pytest.fixture(scope="module")

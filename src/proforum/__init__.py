@@ -20,8 +20,17 @@ from proforum.bootstrap import open
 from proforum.domain.common import Secret
 from proforum.domain.community import JOB_FUNCTIONS, Community, Membership, Role
 from proforum.domain.content import AuthorCard, Comment, FeedEntry, FeedPage, PolicyViolation, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest, SharedContact
 from proforum.domain.identity import Member, Nickname, RealName
-from proforum.domain.lottery import Commitment, Draw, Verification
+from proforum.domain.lottery import (
+    Beacon,
+    Commitment,
+    Constraints,
+    Draw,
+    Entrant,
+    Quota,
+    Verification,
+)
 from proforum.domain.lottery import verify_record as verify_draw
 from proforum.domain.meetup import (
     Application,
@@ -32,17 +41,29 @@ from proforum.domain.meetup import (
     MeetupState,
 )
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
+from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
+from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
 from proforum.domain.survey_result import SurveyResult
 from proforum.plugins import get_plugin_manager, hookimpl
-from proforum.ports.clock import ManualClock, RandomIds, SeededIds, SystemClock
-from proforum.services.attendance import AttendanceReport
+from proforum.ports.clock import (
+    ManualClock,
+    RandomIds,
+    ReplayableSeeds,
+    SeededIds,
+    SystemClock,
+    SystemSeeds,
+)
+from proforum.ports.video import AttendanceEntry
+from proforum.services.attendance import AttendanceImport, AttendanceReport
 from proforum.services.base import DeliveryReport
 from proforum.services.forum import Forum
 from proforum.services.inbox import InboxEntry, InboxPage
 from proforum.services.preferences import NotificationSettings
+from proforum.services.seats import DeadlineReport
+from proforum.weights import FirstTimersAndNoShows
 
 try:
     # Written once, in pyproject.toml; read back from the installed distribution.
@@ -55,17 +76,26 @@ __all__ = [
     "MANDATORY_KINDS",
     "Application",
     "ApplicationState",
+    "AttendanceEntry",
+    "AttendanceImport",
     "AttendanceReport",
     "AuthorCard",
+    "Beacon",
     "Choice",
     "Comment",
     "Commitment",
     "Community",
+    "Constraints",
+    "ContactConsent",
+    "DeadlineReport",
     "DeliveryReport",
     "DeliveryStatus",
     "Draw",
+    "Entrant",
     "FeedEntry",
     "FeedPage",
+    "FirstTimersAndNoShows",
+    "FollowUpInterest",
     "Forum",
     "InboxEntry",
     "InboxItem",
@@ -81,19 +111,25 @@ __all__ = [
     "Nickname",
     "NotificationPreference",
     "NotificationSettings",
+    "ParticipationRecord",
     "PolicyViolation",
     "Post",
     "Question",
     "QuestionKind",
+    "Quota",
     "RandomIds",
     "RealName",
+    "ReplayableSeeds",
     "RetryPolicy",
     "Role",
+    "SeatRules",
     "Secret",
     "SeededIds",
+    "SharedContact",
     "Survey",
     "SurveyResult",
     "SystemClock",
+    "SystemSeeds",
     "Verification",
     "__version__",
     "errors",

@@ -13,7 +13,7 @@ from proforum.domain.notification import RetryPolicy
 from proforum.domain.preferences import DEFAULT_REMINDER_OFFSETS, check_reminder_offsets
 from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
 from proforum.plugins import get_plugin_manager, index_by_name, pick
-from proforum.ports.clock import Clock, IdGenerator, RandomIds, SystemClock
+from proforum.ports.clock import Clock, IdGenerator, RandomIds, SeedSource, SystemClock
 from proforum.ports.context import AdapterContext
 from proforum.ports.storage import StorageFactory
 from proforum.services.forum import Forum
@@ -53,6 +53,7 @@ def open(
     plugin_manager: pluggy.PluginManager | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    seeds: SeedSource | None = None,
     notifier: str | Sequence[str] = "inbox",
     notifier_options: Mapping[str, Mapping[str, Any]] | None = None,
     video_options: Mapping[str, Mapping[str, Any]] | None = None,
@@ -69,6 +70,9 @@ def open(
         :func:`proforum.get_plugin_manager` (built-ins and entry points).
     :param clock: where use cases read the time; the system clock by default.
     :param ids: how new entities are named; random by default.
+    :param seeds: where lottery seeds come from; the operating system's CSPRNG
+        by default.  :class:`~proforum.ports.clock.ReplayableSeeds` makes a demo
+        or a test draw the same way every run (never in production).
     :param notifier: the name of the notifier that delivers messages, or several
         names: each message then goes through every one of them (a channel
         each), except those the member switched that kind of message off on.
@@ -109,6 +113,7 @@ def open(
         plugin_manager=pm,
         clock=the_clock,
         ids=ids or RandomIds(),
+        seeds=seeds,
         context=AdapterContext(storage=storage, clock=the_clock),
         video_factories=video_factories,
         notifier_factories=notifier_factories,

@@ -18,6 +18,7 @@ import attrs
 
 from proforum.domain.common import MeetupId, MemberId
 from proforum.domain.community import Role
+from proforum.domain.lottery import Constraints
 from proforum.domain.meetup import ApplicationState, MeetupFormat
 from proforum.domain.survey import BandResult, Breakdown, Question, SurveyResult
 from proforum.errors import ContentRejected, LinkNotGranted, ProforumError
@@ -32,6 +33,8 @@ MEETUP_TITLE = "리멤버에서 퍼포먼스 마케터끼리 만나요!"
 MEETUP_TOPIC = "퍼포먼스 마케팅, 나는 이렇게 망해봤다!"
 SEATS = 20
 MEMBERS = 44
+#: At most this many selected from one employer.
+COMPANY_CAP = 3
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 _GIVEN = (
@@ -141,10 +144,13 @@ def run_story(
     clock: ManualClock,
     *,
     seed: str,
-    lottery_seed: bytes | None,
     narrate: Callable[[Step], None],
 ) -> StoryResult:
-    """Replay the meetup story on ``forum``; ``clock`` is moved as the days pass."""
+    """Replay the meetup story on ``forum``; ``clock`` is moved as the days pass.
+
+    The lottery's seed comes from the forum's seed source: open the forum with
+    :class:`~proforum.ports.clock.ReplayableSeeds` to replay the same draw.
+    """
 
     def say(key: str, **params: Any) -> None:
         narrate(Step(key, params))
@@ -229,6 +235,8 @@ def run_story(
         applications_open_at=story_start(),
         applications_close_at=datetime(2026, 12, 7, 23, 59, tzinfo=SEOUL),
         format=MeetupFormat.ONLINE,
+        # At most three people from one employer, so one company cannot fill the room.
+        lottery=Constraints(company_cap=COMPANY_CAP),
     )
     meetup = forum.announce_meetup(host.id, meetup.id)
     say(
@@ -253,7 +261,7 @@ def run_story(
 
     # -- 3. draw -------------------------------------------------------------
     clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=SEOUL))
-    commitment = forum.close_applications(host.id, meetup.id, seed=lottery_seed)
+    commitment = forum.close_applications(host.id, meetup.id)
     say(
         "commitment",
         digest=commitment.digest,
@@ -273,8 +281,16 @@ def run_story(
     for member_id in draw.selected:
         if member_id != decliner:
             forum.confirm(member_id, meetup.id)
-    promoted = forum.application(draw.waitlist[0], meetup.id)
-    say("declined", promoted=promoted.state is ApplicationState.SELECTED)
+    # The freed seat is offered to the first on the waitlist the cap allows.
+    offered = [
+        a.member_id
+        for a in forum.applications(host.id, meetup.id)
+        if a.state is ApplicationState.OFFERED
+    ]
+    clock.advance(timedelta(hours=3))
+    for member_id in offered:
+        forum.confirm(member_id, meetup.id)
+    say("declined", promoted=len(offered) == 1)
     forum.send_meeting_links(host.id, meetup.id)
     link_recipients = tuple(m.recipient_id for m in forum.outbox() if m.kind == "meeting_link")
     try:
@@ -366,6 +382,19 @@ def run_story(
     say("survey_bands", bands=result.bands, k=result.min_responses)
 
     # -- 8. follow-up --------------------------------------------------------
+    # Those who said so in the survey ask to continue offline (the survey is
+    # anonymous, so they say it again under their name), and two of them agree
+    # to swap contact details.
+    wanting = [
+        m for n, m in enumerate(report.attended) if _OFFLINE_PATTERN[n % len(_OFFLINE_PATTERN)]
+    ]
+    for member_id in wanting:
+        forum.want_follow_up(member_id, meetup.id)
+    first, second = wanting[0], wanting[1]
+    forum.share_contact(first, meetup.id, second)
+    forum.share_contact(second, meetup.id, first)
+    shared = forum.shared_contacts(first, meetup.id)
+    say("contacts", asked=len(wanting), shared=len(shared))
     offline = datetime(2027, 1, 14, 19, 30, tzinfo=SEOUL)
     follow_up = forum.propose_follow_up(
         host.id,
@@ -379,12 +408,16 @@ def run_story(
         applications_close_at=offline - timedelta(days=5),
         venue="서울 중구 리멤버 라운지",
     )
+    follow_up_offers = sum(
+        1 for a in forum.applications(host.id, follow_up.id) if a.state is ApplicationState.OFFERED
+    )
     say(
         "follow_up",
         title=follow_up.title,
         starts=follow_up.starts_at,
         venue=follow_up.venue,
         tz=follow_up.time_zone,
+        offers=follow_up_offers,
     )
 
     record = forum.draw_record(host.id, meetup.id)
@@ -446,8 +479,8 @@ NARRATION: dict[str, dict[str, str]] = {
         "en": "   Draw done: {selected} selected, {waitlist} on the waitlist (revealed seed {seed_short}…)",
     },
     "declined": {
-        "ko": "   당첨자 1명이 참석을 취소 → 대기 1번이 자리를 받음: {promoted_text}",
-        "en": "   One selected member declined → waitlist #1 got the seat: {promoted_text}",
+        "ko": "   당첨자 1명이 참석을 취소 → 대기자에게 기한부 자리 제안, 확정: {promoted_text}",
+        "en": "   One selected member declined → the seat was offered to the waitlist and confirmed: {promoted_text}",
     },
     "link_refused": {
         "ko": "   당첨되지 않은 회원의 링크 요청은 거부됨 ({code})",
@@ -485,9 +518,13 @@ NARRATION: dict[str, dict[str, str]] = {
         "ko": "   경력별 만족도: {bands_text}",
         "en": "   Satisfaction by experience: {bands_text}",
     },
+    "contacts": {
+        "ko": "   {asked}명이 오프라인으로 이어가고 싶다고 밝힘; 서로 동의한 {shared}쌍만 연락처 공유",
+        "en": "   {asked} asked to continue offline; contacts shared only where both agreed ({shared} pair)",
+    },
     "follow_up": {
-        "ko": "8. 오프라인 후속 모임 제안: 「{title}」, {starts_local}, {venue}",
-        "en": "8. Offline follow-up proposed: “{title}”, {starts_local}, {venue}",
+        "ko": "8. 오프라인 후속 모임 제안: 「{title}」, {starts_local}, {venue} — 원한 {offers}명에게 먼저 자리 제안",
+        "en": "8. Offline follow-up proposed: “{title}”, {starts_local}, {venue} — seats offered first to the {offers} who asked",
     },
     "verified": {
         "ko": "추첨 기록 검증 (데이터베이스 없이 재계산): {valid_text}",

@@ -35,6 +35,8 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "participation": ("설문 참여 기록", "survey participation"),
     "inbox item": ("받은 알림", "inbox item"),
     "notification preference": ("알림 설정", "notification preference"),
+    "follow-up interest": ("오프라인 모임 희망", "follow-up interest"),
+    "contact consent": ("연락처 공유 동의", "contact consent"),
 }
 
 
@@ -240,6 +242,43 @@ class InvalidSeed(InvalidInput):
     code = "input.seed"
     template_ko = "추첨 시드는 {min}바이트 이상이어야 합니다."
     template_en = "A lottery seed must be at least {min} bytes long."
+
+
+class InvalidConstraints(InvalidInput):
+    """Lottery constraints are malformed: a cap below one, a minimum above its maximum..."""
+
+    code = "input.lottery_constraints"
+    template_ko = "추첨 조건이 올바르지 않습니다: {rule_ko}"
+    template_en = "The lottery constraints are not valid: {rule_en}"
+
+
+class InvalidWeight(InvalidInput):
+    """A lottery weight is negative, zero, not a number, or too large or too precise."""
+
+    code = "input.weight"
+    template_ko = (
+        "추첨 가중치는 0보다 크고 {max} 이하인 수(소수점 아래 {places}자리까지)여야 합니다."
+    )
+    template_en = (
+        "A lottery weight must be a number above 0 and at most {max}, "
+        "with at most {places} decimal places."
+    )
+
+
+class InvalidBeacon(InvalidInput):
+    """Public randomness for a draw is malformed or does not match the committed round."""
+
+    code = "input.beacon"
+    template_ko = "공개 난수 정보가 올바르지 않습니다: {rule_ko}"
+    template_en = "The public randomness is not valid: {rule_en}"
+
+
+class InvalidSeatRule(InvalidInput):
+    """An offer lifetime, confirmation deadline or attendance threshold is out of range."""
+
+    code = "input.seat_rule"
+    template_ko = "좌석 규칙이 올바르지 않습니다: {rule_ko}"
+    template_en = "The seat rule is not valid: {rule_en}"
 
 
 class InvalidEmail(InvalidInput):
@@ -504,6 +543,44 @@ class NoApplicants(InvalidState):
     template_en = "There are no applicants to draw from."
 
 
+class QuotaInfeasible(InvalidState):
+    """The lottery constraints cannot be met by the applicants there are."""
+
+    code = "state.quota_infeasible"
+    template_ko = (
+        "추첨 조건 '{quota}'을(를) 채울 수 없습니다: 최소 {needed}명이 필요하지만 "
+        "가능한 신청자는 {available}명입니다."
+    )
+    template_en = (
+        "The lottery constraint '{quota}' cannot be met: it needs at least {needed} "
+        "but only {available} eligible applicants can fill it."
+    )
+
+
+class BeaconRequired(InvalidState):
+    """The commitment named a public-randomness round, and the draw was not given it."""
+
+    code = "state.beacon_required"
+    template_ko = "이 추첨은 공개 난수 {round}회차 값이 있어야 진행할 수 있습니다."
+    template_en = "This draw needs the public randomness of round {round}."
+
+
+class CapacityBelowCommitted(InvalidState):
+    """A capacity change would leave fewer seats than people already holding one."""
+
+    code = "state.capacity_below_committed"
+    template_ko = "이미 {committed}명이 자리를 받았으므로 정원을 그보다 줄일 수 없습니다."
+    template_en = "{committed} people already hold a seat; capacity cannot go below that."
+
+
+class OfferExpired(InvalidState):
+    """A waitlist offer was answered after it expired."""
+
+    code = "state.offer_expired"
+    template_ko = "자리 제안의 응답 기한이 지났습니다."
+    template_en = "The seat offer has expired."
+
+
 class SurveyNotOpen(InvalidState):
     """A survey was answered before it opened or after it closed."""
 
@@ -569,6 +646,14 @@ class PluginError(ProforumError):
     code = "plugin.error"
     template_ko = "플러그인 오류가 발생했습니다."
     template_en = "A plugin error occurred."
+
+
+class NotSupportedByProvider(PluginError):
+    """The video provider cannot do what was asked (an attendance report, say)."""
+
+    code = "plugin.not_supported"
+    template_ko = "화상회의 제공자 '{provider}'은(는) '{operation}' 기능을 지원하지 않습니다."
+    template_en = "The video provider '{provider}' does not support '{operation}'."
 
 
 class UnknownAdapter(PluginError):
@@ -717,6 +802,8 @@ __all__ = [
     "AlreadyMember",
     "ApplicationWindowClosed",
     "ApplicationsStillOpen",
+    "BeaconRequired",
+    "CapacityBelowCommitted",
     "Conflict",
     "ContentRejected",
     "DatabaseUnavailable",
@@ -725,8 +812,10 @@ __all__ = [
     "ExtraNotInstalled",
     "IllegalTransition",
     "InvalidAnswer",
+    "InvalidBeacon",
     "InvalidCapacity",
     "InvalidChartFormat",
+    "InvalidConstraints",
     "InvalidCursor",
     "InvalidDeliverySetting",
     "InvalidDocument",
@@ -741,12 +830,14 @@ __all__ = [
     "InvalidRating",
     "InvalidRealName",
     "InvalidSchedule",
+    "InvalidSeatRule",
     "InvalidSeed",
     "InvalidState",
     "InvalidSurvey",
     "InvalidText",
     "InvalidThreshold",
     "InvalidTimeZone",
+    "InvalidWeight",
     "Lang",
     "LastOperator",
     "LinkNotGranted",
@@ -759,10 +850,13 @@ __all__ = [
     "NotAnAttendee",
     "NotFound",
     "NotOwner",
+    "NotSupportedByProvider",
+    "OfferExpired",
     "PermissionDenied",
     "PluginError",
     "PreferenceLocked",
     "ProforumError",
+    "QuotaInfeasible",
     "RetryLater",
     "RoleRequired",
     "SchemaOutdated",

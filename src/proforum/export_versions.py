@@ -12,6 +12,11 @@ rewrite the tables:
   ``notification_preferences`` table, no member ``email`` and no message
   ``subject``.  As migration ``0005`` does, the table starts empty (every
   kind of message on) and members and messages get ``None``.
+* Version 3 (before lottery constraints, offers and follow-ups) listed a
+  commitment's and a draw's ``applicants`` as member ids, and had no seat
+  rules, offers, attendance seconds or follow-up tables.  As migration
+  ``0006`` does, each applicant becomes an entrant of weight 1, meetups get
+  the default seat rules and no constraints, and the new tables start empty.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 #: The version :func:`proforum.serialization.export_storage` writes.
-CURRENT: Final = 3
+CURRENT: Final = 4
 #: The versions :func:`upgrade` reads.
-READABLE: Final = frozenset({1, 2, 3})
+READABLE: Final = frozenset({1, 2, 3, 4})
 #: Tables each version added: a document of an earlier version has none of them.
-TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {3: frozenset({"notification_preferences"})}
+TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
+    3: frozenset({"notification_preferences"}),
+    4: frozenset({"follow_up_interests", "contact_consents"}),
+}
+#: Seat rules a version-3 meetup gets, as migration 0006 gives them.
+V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
 #: The question id a version-1 survey's single question gets.
 V1_QUESTION_ID: Final = "q1"
 #: Free-text threshold a version-1 survey gets (it had no free text).
@@ -49,7 +59,35 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
         _surveys_v1(upgraded)
     if version <= 2:
         _preferences_v2(upgraded)
+    if version <= 3:
+        _lottery_v3(upgraded)
     return upgraded
+
+
+def _dict_rows(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    rows = tables.get(name)
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def _lottery_v3(tables: dict[str, Any]) -> None:
+    tables.setdefault("follow_up_interests", [])
+    tables.setdefault("contact_consents", [])
+    for meetup in _dict_rows(tables, "meetups"):
+        meetup.setdefault("lottery", None)
+        meetup.setdefault("seat_rules", dict(V3_SEAT_RULES))
+    for application in _dict_rows(tables, "applications"):
+        application.setdefault("offer_expires_at", None)
+        application.setdefault("attended_seconds", None)
+    for name in ("commitments", "draws"):
+        for row in _dict_rows(tables, name):
+            if "applicants" in row and "entrants" not in row:
+                # Bare ids: the entrant type reads them as weight 1, no company.
+                row["entrants"] = row.pop("applicants")
+            row.setdefault("constraints", None)
+            row.setdefault("beacon", None)
+            if name == "draws":
+                row.setdefault("beacon_randomness", None)
+                row.setdefault("shortfalls", [])
 
 
 def _preferences_v2(tables: dict[str, Any]) -> None:

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from proforum.domain.community import Community
     from proforum.domain.content import Comment, PolicyViolation, Post
     from proforum.domain.identity import Member
     from proforum.domain.lottery import Draw
     from proforum.domain.meetup import Application, Meetup
+    from proforum.domain.participation import ParticipationRecord
     from proforum.domain.survey import Survey, SurveyResult
     from proforum.ports.notifier import NotifierFactory
     from proforum.ports.storage import StorageFactory
@@ -98,6 +101,31 @@ def proforum_check_post(
         Violations from all plugins are combined.
 
     .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def proforum_lottery_weight(
+    meetup: Meetup, member: Member, record: ParticipationRecord
+) -> Decimal | float | int | str | None:
+    """Weigh one applicant in a meetup's lottery, when applications close.
+
+    Called once per applicant inside the transaction that commits the
+    lottery.  The weights of all implementations are multiplied (``None``
+    counts as 1), rounded to six decimal places and published with the
+    commitment, so anyone can check the draw with the weights it used.
+
+    :param meetup: the meetup whose lottery is being committed.
+    :param member: the applicant.
+    :param record: the applicant's record across meetups, this one included
+        (see :class:`~proforum.domain.participation.ParticipationRecord`).
+    :return: a weight above 0 and at most 1000 (for example ``2`` for a
+        first-timer, ``0.5`` after a recent no-show), or ``None`` for no opinion.
+        Anything else refuses to close applications with
+        :class:`~proforum.errors.InvalidWeight`, and nothing changes.
+
+    .. versionadded:: 0.2
     """
     raise NotImplementedError
 

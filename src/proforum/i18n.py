@@ -60,6 +60,7 @@ REQUIRED_PARAMS: Mapping[MessageKind, frozenset[str]] = {
     MessageKind.PROMOTED: frozenset({"meetup_title", "starts_at"}),
     MessageKind.OFFER_MADE: frozenset({"meetup_title", "starts_at", "offer_expires_at"}),
     MessageKind.OFFER_EXPIRING: frozenset({"meetup_title", "starts_at", "offer_expires_at"}),
+    MessageKind.SEAT_EXPIRED: frozenset({"meetup_title", "starts_at"}),
     MessageKind.MEETING_LINK: frozenset({"meetup_title", "starts_at", "link"}),
     MessageKind.REMINDER: frozenset({"meetup_title", "starts_at"}),
     # ``anonymous`` and ``audience`` are not shown as they are but decide what
@@ -179,6 +180,18 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
             "Confirm by: {offer_expires}\nWhen: {starts}\n"
             "If you want to come, please confirm before then; otherwise the seat goes to the "
             "next person on the waitlist.",
+        ),
+    },
+    MessageKind.SEAT_EXPIRED: {
+        "ko": (
+            "[자리 만료] {meetup_title}",
+            "기한 안에 참석을 확정하지 않으셔서 자리가 다음 대기자에게 넘어갔습니다.\n"
+            "일시: {starts}\n다음 모임에서 다시 만나기를 바랍니다.",
+        ),
+        "en": (
+            "[Seat released] {meetup_title}",
+            "Your seat was not confirmed in time, so it went to the next person on the "
+            "waitlist.\nWhen: {starts}\nWe hope to see you at the next meetup.",
         ),
     },
     MessageKind.MEETING_LINK: {

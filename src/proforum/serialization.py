@@ -9,6 +9,7 @@ Plugins that need to serialise their own types get a copy through
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 import cattrs
@@ -18,9 +19,10 @@ from proforum import export_versions
 from proforum.domain.common import Secret
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Nickname, RealName
 from proforum.domain.identity import Member as MemberT
-from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
@@ -44,6 +46,8 @@ _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]
     "applications": (Application, lambda u: u.applications.all()),
     "commitments": (Commitment, lambda u: u.commitments.all()),
     "draws": (Draw, lambda u: u.draws.all()),
+    "follow_up_interests": (FollowUpInterest, lambda u: u.interests.all()),
+    "contact_consents": (ContactConsent, lambda u: u.consents.all()),
     "surveys": (Survey, lambda u: u.surveys.all()),
     "responses": (Response, lambda u: u.responses.all()),
     "participations": (Participation, lambda u: u.participations.all()),
@@ -84,6 +88,25 @@ def _exactly(kind: type[Any], *, but_not: type[Any] | None = None) -> Callable[[
     return hook
 
 
+def _structure_public(
+    cls: type[Entrant] | type[Constraints] | type[Beacon],
+) -> Callable[[Any, Any], Any]:
+    """A structure hook through the lottery types' own public form, which checks it."""
+
+    def hook(value: Any, _: Any) -> Any:
+        if cls is Constraints and value is None:
+            return Constraints()
+        return cls.from_public(value)
+
+    return hook
+
+
+def _structure_seconds(value: Any, _: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a number of seconds, got {type(value).__name__}")
+    return timedelta(seconds=value)
+
+
 def make_converter() -> cattrs.Converter:
     """Return a new converter that knows every proforum domain type.
 
@@ -102,6 +125,12 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Nickname, lambda n: {"kind": n.kind, "value": n.value})
     converter.register_unstructure_hook(Identity, lambda n: {"kind": n.kind, "value": n.value})
     converter.register_structure_hook(Identity, _structure_identity)
+    # The lottery's types have one public JSON form, the one draws are hashed in.
+    for public_type in (Entrant, Constraints, Beacon):
+        converter.register_unstructure_hook(public_type, lambda v: v.public())
+        converter.register_structure_hook(public_type, _structure_public(public_type))
+    converter.register_unstructure_hook(timedelta, lambda d: int(d.total_seconds()))
+    converter.register_structure_hook(timedelta, _structure_seconds)
     return converter
 
 

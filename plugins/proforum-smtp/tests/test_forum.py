@@ -52,7 +52,7 @@ class World:
         for member in self.members:
             self.forum.apply(member.id, self.meetup.id)
         self.clock.set(self.meetup.applications_close_at + timedelta(hours=1))
-        self.forum.close_applications(self.host.id, self.meetup.id, seed=b"s" * 32)
+        self.forum.close_applications(self.host.id, self.meetup.id)
         self.forum.draw(self.host.id, self.meetup.id)
         self.forum.set_meeting(self.host.id, self.meetup.id, options={"join_url": LINK})
         self.forum.send_meeting_links(self.host.id, self.meetup.id)

@@ -28,21 +28,25 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
-from proforum.domain.meetup import Application, ApplicationState, Meetup
+from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.participation import ParticipationRecord, participation_record
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
-from proforum.errors import AlreadyExists, NicknameTaken, StorageError
+from proforum.errors import AlreadyExists, NicknameTaken, NotFound, StorageError
 from proforum.ports.storage import (
     LOADABLE_TABLES,
     ApplicationRepository,
     CommentRepository,
     CommitmentRepository,
     CommunityRepository,
+    ConsentRepository,
     DrawRepository,
     InboxRepository,
+    InterestRepository,
     MeetupRepository,
     MemberRepository,
     MembershipRepository,
@@ -87,10 +91,24 @@ class _Tables:
         self.applications: Table[tuple[MeetupId, MemberId], Application] = Table(
             "application",
             lambda a: (a.meetup_id, a.member_id),
-            groups={"meetup": lambda a: a.meetup_id},
+            groups={
+                "meetup": lambda a: a.meetup_id,
+                "member": lambda a: a.member_id,
+                "state": lambda a: a.state,
+            },
         )
         self.commitments: Table[MeetupId, Commitment] = Table("commitment", lambda c: c.meetup_id)
         self.draws: Table[MeetupId, Draw] = Table("draw", lambda d: d.meetup_id)
+        self.interests: Table[tuple[MeetupId, MemberId], FollowUpInterest] = Table(
+            "follow-up interest",
+            lambda i: (i.meetup_id, i.member_id),
+            groups={"meetup": lambda i: i.meetup_id},
+        )
+        self.consents: Table[tuple[MeetupId, MemberId, MemberId], ContactConsent] = Table(
+            "contact consent",
+            lambda c: (c.meetup_id, c.member_id, c.with_member_id),
+            groups={"meetup": lambda c: c.meetup_id},
+        )
         self.surveys: Table[SurveyId, Survey] = Table(
             "survey",
             lambda s: s.id,
@@ -248,6 +266,15 @@ class _MeetupRepo:
     def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
         return sorted(self._t.group("community", community_id), key=lambda m: (m.starts_at, m.id))
 
+    def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
+        return sorted(
+            m.id
+            for m in self._t.values()
+            if m.state is MeetupState.DRAWN
+            and m.seat_rules.confirm_by is not None
+            and m.seat_rules.confirm_by <= now < m.starts_at
+        )
+
     def all(self) -> Sequence[Meetup]:
         return sorted(self._t.values(), key=lambda m: (m.created_at, m.id))
 
@@ -265,11 +292,63 @@ class _ApplicationRepo:
     def update(self, application: Application) -> None:
         self._t.update(application)
 
+    def update_many(self, applications: Sequence[Application]) -> None:
+        for application in applications:  # all or nothing: checked before writing
+            if self._t.get((application.meetup_id, application.member_id)) is None:
+                raise NotFound((application.meetup_id, application.member_id), entity="application")
+        for application in applications:
+            self._t.update(application)
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         return sorted(self._t.group("meetup", meetup_id), key=lambda a: (a.applied_at, a.member_id))
 
+    def records(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, ParticipationRecord]:
+        return {
+            member_id: participation_record(member_id, self._t.group("member", member_id))
+            for member_id in set(member_ids)
+        }
+
+    def lapsed_offers(self, now: datetime) -> Sequence[MeetupId]:
+        return sorted(
+            {
+                a.meetup_id
+                for a in self._t.group("state", ApplicationState.OFFERED)
+                if a.offer_lapsed_at(now)
+            }
+        )
+
     def all(self) -> Sequence[Application]:
         return sorted(self._t.values(), key=lambda a: (a.applied_at, a.meetup_id, a.member_id))
+
+
+class _InterestRepo:
+    def __init__(self, t: TxTable[tuple[MeetupId, MemberId], FollowUpInterest]) -> None:
+        self._t = t
+
+    def add(self, interest: FollowUpInterest) -> None:
+        self._t.insert(interest)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[FollowUpInterest]:
+        return sorted(self._t.group("meetup", meetup_id), key=lambda i: (i.noted_at, i.member_id))
+
+    def all(self) -> Sequence[FollowUpInterest]:
+        return sorted(self._t.values(), key=lambda i: (i.meetup_id, i.noted_at, i.member_id))
+
+
+class _ConsentRepo:
+    def __init__(self, t: TxTable[tuple[MeetupId, MemberId, MemberId], ContactConsent]) -> None:
+        self._t = t
+
+    def add(self, consent: ContactConsent) -> None:
+        self._t.insert(consent)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[ContactConsent]:
+        return sorted(
+            self._t.group("meetup", meetup_id), key=lambda c: (c.member_id, c.with_member_id)
+        )
+
+    def all(self) -> Sequence[ContactConsent]:
+        return sorted(self._t.values(), key=lambda c: (c.meetup_id, c.member_id, c.with_member_id))
 
 
 class _CommitmentRepo:
@@ -624,6 +703,8 @@ class MemoryUnitOfWork:
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    interests: InterestRepository
+    consents: ConsentRepository
     surveys: SurveyRepository
     responses: ResponseRepository
     participations: ParticipationRepository
@@ -664,6 +745,8 @@ class MemoryUnitOfWork:
         self.applications = _ApplicationRepo(applications)
         self.commitments = _CommitmentRepo(v(t.commitments))
         self.draws = _DrawRepo(v(t.draws))
+        self.interests = _InterestRepo(v(t.interests))
+        self.consents = _ConsentRepo(v(t.consents))
         self.surveys = _SurveyRepo(v(t.surveys))
         self.responses = _ResponseRepo(v(t.responses))
         self.participations = _ParticipationRepo(v(t.participations), memberships, applications)
@@ -715,7 +798,11 @@ class MemoryUnitOfWork:
 
 
 #: Export table names that differ from :class:`_Tables`' attributes.
-_TABLE_ATTRIBUTES: dict[str, str] = {"notification_preferences": "preferences"}
+_TABLE_ATTRIBUTES: dict[str, str] = {
+    "notification_preferences": "preferences",
+    "follow_up_interests": "interests",
+    "contact_consents": "consents",
+}
 
 
 @attrs.define

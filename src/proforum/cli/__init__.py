@@ -1,4 +1,4 @@
-"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``survey report``, ``db`` and ``plugins``."""
+"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``meetups deadlines``, ``survey report``, ``notify``, ``db`` and ``plugins``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from proforum.cli.data import export_command, import_command
 from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
+from proforum.cli.meetups import meetups_group
 from proforum.cli.notify import notify_group
 from proforum.cli.plugins import plugins_command
 from proforum.cli.survey import survey_group
@@ -39,6 +40,7 @@ main.add_command(demo_command)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(lottery_group)
+main.add_command(meetups_group)
 main.add_command(db_group)
 main.add_command(plugins_command)
 main.add_command(notify_group)

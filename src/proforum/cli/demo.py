@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.table import Table
 
 import proforum
 from proforum.demo import Step, StoryResult, narrate_text, run_story, story_start, summary_rows
-from proforum.ports.clock import ManualClock, RandomIds, SeededIds
+from proforum.ports.clock import ManualClock, RandomIds, ReplayableSeeds, SeededIds
 
 _TITLES = {
     "ko": ("proforum 데모 — 마케팅/PR 커뮤니티의 온라인 네트워킹 모임", "요약", "항목", "값"),
@@ -94,11 +93,8 @@ def demo_command(lang: str, seed: str | None, out: Path | None, db: str | None) 
     console.rule(f"[bold]{title}")
     clock = ManualClock(story_start())
     ids = SeededIds(f"proforum-demo:{seed}") if seed is not None else RandomIds()
-    lottery_seed = (
-        hashlib.sha256(f"proforum-demo-lottery:{seed}".encode()).digest()
-        if seed is not None
-        else None
-    )
+    # A seeded demo draws the same way every run; without --seed, as in production.
+    seeds = ReplayableSeeds(f"proforum-demo-lottery:{seed}") if seed is not None else None
 
     def narrate(step: Step) -> None:
         console.print(narrate_text(step, lang))
@@ -108,10 +104,8 @@ def demo_command(lang: str, seed: str | None, out: Path | None, db: str | None) 
         # the story always starts from an empty forum.
         folder = Path(tempfile.mkdtemp(prefix="proforum-demo-"))
         db = f"sqlite:///{folder / 'forum.db'}"
-    with proforum.open(db, clock=clock, ids=ids) as forum:
-        result = run_story(
-            forum, clock, seed=seed or "", lottery_seed=lottery_seed, narrate=narrate
-        )
+    with proforum.open(db, clock=clock, ids=ids, seeds=seeds) as forum:
+        result = run_story(forum, clock, seed=seed or "", narrate=narrate)
     table = Table(title=summary)
     table.add_column(item)
     table.add_column(value, justify="right")

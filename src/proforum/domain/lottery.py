@@ -1,51 +1,102 @@
-"""The first lottery: a SHA-256 commit-reveal draw with a full waitlist order.
+"""The meetup lottery: a SHA-256 commit-reveal draw, weighted, under constraints.
 
-The algorithm (``proforum-lottery-v1``) is deliberately small enough to be
-re-implemented anywhere:
+New draws use ``proforum-lottery-v2`` (:data:`ALGORITHM`):
 
-1. When applications close, the applicant ids are sorted and the organiser's
-   secret seed (at least 16 bytes) is hashed.  The *commitment* is the SHA-256 of
-   the canonical JSON of ``{algorithm, meetup_id, seats, applicants_digest,
-   seed_digest}`` and is recorded before anyone can know the result.
-2. At the draw the seed is revealed.  Each applicant's rank key is
-   ``SHA-256(seed ‖ 0x00 ‖ meetup_id ‖ 0x00 ‖ member_id)`` (ids in UTF-8); the
-   applicants sorted by ``(key, member_id)`` give the order.  The first ``seats``
-   are selected, the rest form the waitlist in that order.
+1. When applications close, the entrants (member id, weight, company label,
+   attributes), the constraints (a per-company cap, quotas), the digest of a
+   secret seed from the OS CSPRNG and optionally a *future* drand round are
+   hashed into a commitment that is published before anyone can know the result.
+2. At the draw the seed is revealed (and mixed with the beacon's randomness if
+   a round was committed).  Every entrant gets an exact exponential-race key
+   ``floor(2^64 · (−ln u) / weight)`` from ``SHA-256(entropy ‖ 0 ‖ meetup ‖ 0 ‖ id)``;
+   the ranked list is walked to fill the seats under the constraints
+   (:func:`~proforum.domain.lottery_rules.select`).
 
-Nothing here uses the :mod:`random` module: its algorithms may change between
-Python versions, which would make old draws impossible to check.
+Records of ``proforum-lottery-v1`` (:data:`ALGORITHM_V1`, unweighted, no
+constraints) keep verifying exactly as before, and a v1 commitment still draws
+the v1 way.  ``docs/lottery.md`` specifies both.  Nothing here uses the
+:mod:`random` module: its algorithms may change between Python versions.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+from proforum.domain import lottery_v1
 from proforum.domain.common import MeetupId, MemberId, Secret, utc_validator
-from proforum.errors import InvalidSeed, NoApplicants
+from proforum.domain.lottery_rules import (
+    MAX_WEIGHT,
+    MAX_WEIGHT_PLACES,
+    Attributes,
+    Beacon,
+    Constraints,
+    Entrant,
+    Quota,
+    check_feasible,
+    check_weight,
+    rank,
+    seat_allowed,
+    select,
+    weight_text,
+)
+from proforum.domain.lottery_v1 import (
+    ALGORITHM_V1,
+    applicants_digest,
+    canonical_json,
+    first_difference,
+    sha256_hex,
+)
+from proforum.errors import (
+    BeaconRequired,
+    InvalidBeacon,
+    InvalidConstraints,
+    InvalidSeed,
+    NoApplicants,
+    ProforumError,
+)
 
-ALGORITHM = "proforum-lottery-v1"
+ALGORITHM = "proforum-lottery-v2"
 MIN_SEED_BYTES = 16
+#: The fewest bytes of beacon randomness a draw accepts (drand gives 32).
+MIN_RANDOMNESS_BYTES = 32
+ALGORITHMS = (ALGORITHM_V1, ALGORITHM)
 
-
-def canonical_json(value: Any) -> bytes:
-    """Serialise ``value`` the one way the lottery hashes it: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def sha256_hex(data: bytes) -> str:
-    """Return the lowercase hex SHA-256 digest of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def applicants_digest(applicants: Iterable[str]) -> str:
-    """Digest of the applicant list, independent of the order it was given in."""
-    return sha256_hex(canonical_json(sorted(applicants)))
+__all__ = [
+    "ALGORITHM",
+    "ALGORITHMS",
+    "ALGORITHM_V1",
+    "MAX_WEIGHT",
+    "MAX_WEIGHT_PLACES",
+    "MIN_RANDOMNESS_BYTES",
+    "MIN_SEED_BYTES",
+    "Attributes",
+    "Beacon",
+    "Commitment",
+    "Constraints",
+    "Draw",
+    "Entrant",
+    "Quota",
+    "Verification",
+    "applicants_digest",
+    "canonical_json",
+    "check_feasible",
+    "check_seed",
+    "check_weight",
+    "commitment_digest",
+    "draw_entropy",
+    "entrants_digest",
+    "rank",
+    "seat_allowed",
+    "select",
+    "sha256_hex",
+    "verify_record",
+    "weight_text",
+]
 
 
 def check_seed(seed: bytes) -> bytes:
@@ -55,22 +106,21 @@ def check_seed(seed: bytes) -> bytes:
     return seed
 
 
-def rank_key(seed: bytes, meetup_id: str, member_id: str) -> bytes:
-    """The SHA-256 rank key of one applicant; lower keys come first."""
-    return hashlib.sha256(
-        seed + b"\x00" + meetup_id.encode() + b"\x00" + member_id.encode()
-    ).digest()
-
-
-def order_applicants(seed: bytes, meetup_id: str, applicants: Iterable[str]) -> list[str]:
-    """Return every applicant in draw order (selected first, then the waitlist)."""
-    return sorted(set(applicants), key=lambda m: (rank_key(seed, meetup_id, m), m))
+def entrants_digest(entrants: Iterable[Entrant]) -> str:
+    """The v2 ``applicants_digest``: SHA-256 of the entrants' public forms sorted by id."""
+    return sha256_hex(canonical_json([e.public() for e in sorted(entrants, key=lambda e: e.id)]))
 
 
 def commitment_digest(
-    *, meetup_id: str, seats: int, applicants_digest: str, seed_digest: str
+    *,
+    meetup_id: str,
+    seats: int,
+    applicants_digest: str,
+    constraints: Constraints,
+    seed_digest: str,
+    beacon: Beacon | None,
 ) -> str:
-    """The digest published when applications close."""
+    """The v2 digest published when applications close."""
     return sha256_hex(
         canonical_json(
             {
@@ -78,27 +128,68 @@ def commitment_digest(
                 "meetup_id": meetup_id,
                 "seats": seats,
                 "applicants_digest": applicants_digest,
+                "constraints": constraints.public(),
                 "seed_digest": seed_digest,
+                "beacon": None if beacon is None else beacon.public(),
             }
         )
     )
+
+
+def draw_entropy(seed: bytes, beacon_randomness: bytes | None) -> bytes:
+    """The bytes ranks are derived from: the seed, or ``SHA-256(seed ‖ randomness)``."""
+    if beacon_randomness is None:
+        return seed
+    return hashlib.sha256(seed + beacon_randomness).digest()
+
+
+def _entrants(values: Iterable[Entrant | str]) -> tuple[Entrant, ...]:
+    """Entrants sorted by id; bare ids (v1 rows) become entrants of weight 1."""
+    people = [v if isinstance(v, Entrant) else Entrant.from_public(v) for v in values]
+    return tuple(sorted(people, key=lambda e: e.id))
+
+
+def _no_duplicates(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    ids = [e.id for e in value]
+    if len(set(ids)) != len(ids):
+        raise InvalidConstraints(
+            None,
+            rule_ko="같은 신청자가 두 번 들어 있습니다",
+            rule_en="an applicant appears twice",
+        )
+
+
+def _check_seats(seats: object) -> int:
+    # Zero is a real case: every seat of a follow-up went to those who asked
+    # for it, and the lottery only orders the waitlist.
+    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 0:
+        raise InvalidConstraints(
+            seats,
+            rule_ko="좌석 수는 0 이상의 정수여야 합니다",
+            rule_en="the number of seats must be a whole number, 0 or more",
+        )
+    return seats
 
 
 @attrs.frozen
 class Commitment:
     """What is fixed when applications close, before the draw.
 
-    ``seed`` stays secret (masked in ``repr``) until the draw reveals it.
+    ``seed`` stays secret (masked in ``repr``) until the draw reveals it.  A v1
+    commitment (``algorithm=ALGORITHM_V1``) has entrants of weight 1 without
+    company or attributes, no constraints and no beacon.
     """
 
     meetup_id: MeetupId
     seats: int
-    applicants: tuple[MemberId, ...]
+    entrants: tuple[Entrant, ...] = attrs.field(converter=_entrants, validator=_no_duplicates)
     applicants_digest: str
     seed_digest: str
     digest: str
     committed_at: datetime = attrs.field(validator=utc_validator)
     seed: Secret = attrs.field(repr=False)
+    constraints: Constraints = attrs.field(factory=Constraints)
+    beacon: Beacon | None = None
     algorithm: str = ALGORITHM
 
     @classmethod
@@ -107,33 +198,63 @@ class Commitment:
         *,
         meetup_id: MeetupId,
         seats: int,
-        applicants: Iterable[MemberId],
+        entrants: Iterable[Entrant],
+        constraints: Constraints = Constraints(),  # noqa: B008 - frozen, so safe to share
         seed: bytes,
         committed_at: datetime,
+        beacon: Beacon | None = None,
     ) -> Commitment:
-        """Commit to ``seed`` and the applicant list; raise if either is unusable."""
+        """Commit to ``seed``, the entrants, the constraints and the beacon round.
+
+        :raises InvalidSeed: the seed is shorter than :data:`MIN_SEED_BYTES`.
+        :raises NoApplicants: there are no entrants.
+        :raises InvalidConstraints: an entrant appears twice, or seats is negative.
+        :raises InvalidBeacon: the beacon round is not after ``committed_at``.
+        :raises QuotaInfeasible: the constraints cannot be met by these entrants.
+        """
         check_seed(seed)
-        ordered = tuple(sorted(set(applicants)))
-        if not ordered:
+        _check_seats(seats)
+        people = _entrants(entrants)
+        if not people:
             raise NoApplicants(meetup_id)
-        a_digest = applicants_digest(ordered)
+        _no_duplicates(None, None, people)  # type: ignore[arg-type]
+        if beacon is not None and beacon.round_time <= committed_at:
+            raise InvalidBeacon(
+                beacon.round,
+                rule_ko="공개 난수 회차는 약정 시각 이후에 발표되는 회차여야 합니다",
+                rule_en="the beacon round must be published after the commitment",
+            )
+        check_feasible(seats, people, constraints)
+        a_digest = entrants_digest(people)
         s_digest = sha256_hex(seed)
         return cls(
             meetup_id=meetup_id,
             seats=seats,
-            applicants=ordered,
+            entrants=people,
             applicants_digest=a_digest,
             seed_digest=s_digest,
             digest=commitment_digest(
-                meetup_id=meetup_id, seats=seats, applicants_digest=a_digest, seed_digest=s_digest
+                meetup_id=meetup_id,
+                seats=seats,
+                applicants_digest=a_digest,
+                constraints=constraints,
+                seed_digest=s_digest,
+                beacon=beacon,
             ),
             committed_at=committed_at,
             seed=Secret(seed.hex()),
+            constraints=constraints,
+            beacon=beacon,
         )
 
+    @property
+    def applicants(self) -> tuple[MemberId, ...]:
+        """The entrants' member ids, sorted."""
+        return tuple(e.id for e in self.entrants)
+
     def public(self) -> dict[str, Any]:
-        """The commitment as published to applicants (no seed)."""
-        return {
+        """The commitment as published to applicants (no seed, no entrant details)."""
+        out: dict[str, Any] = {
             "algorithm": self.algorithm,
             "meetup_id": self.meetup_id,
             "seats": self.seats,
@@ -142,6 +263,12 @@ class Commitment:
             "commitment": self.digest,
             "committed_at": self.committed_at.isoformat(),
         }
+        if self.algorithm != ALGORITHM_V1:
+            out["constraints"] = self.constraints.public()
+            out["beacon"] = None if self.beacon is None else self.beacon.public()
+            if self.beacon is not None:
+                out["beacon_round_time"] = self.beacon.round_time.isoformat()
+        return out
 
 
 @attrs.frozen
@@ -150,48 +277,134 @@ class Draw:
 
     meetup_id: MeetupId
     seats: int
-    applicants: tuple[MemberId, ...]
+    entrants: tuple[Entrant, ...] = attrs.field(converter=_entrants, validator=_no_duplicates)
     seed_hex: str
     commitment: str
     selected: tuple[MemberId, ...]
     waitlist: tuple[MemberId, ...]
     committed_at: datetime = attrs.field(validator=utc_validator)
     drawn_at: datetime = attrs.field(validator=utc_validator)
+    constraints: Constraints = attrs.field(factory=Constraints)
+    beacon: Beacon | None = None
+    beacon_randomness: str | None = None
+    shortfalls: tuple[str, ...] = ()
     algorithm: str = ALGORITHM
 
     @classmethod
-    def run(cls, commitment: Commitment, drawn_at: datetime) -> Draw:
-        """Reveal the committed seed and rank every committed applicant."""
+    def run(
+        cls, commitment: Commitment, drawn_at: datetime, *, beacon_randomness: bytes | None = None
+    ) -> Draw:
+        """Reveal the committed seed and rank every committed entrant.
+
+        :raises BeaconRequired: the commitment named a beacon round and no randomness was given.
+        :raises InvalidBeacon: randomness was given without a committed round, is
+            shorter than :data:`MIN_RANDOMNESS_BYTES`, or ``drawn_at`` is before the
+            round is published.
+        """
         seed = bytes.fromhex(commitment.seed.reveal())
-        order = order_applicants(seed, commitment.meetup_id, commitment.applicants)
-        return cls(
-            meetup_id=commitment.meetup_id,
-            seats=commitment.seats,
-            applicants=commitment.applicants,
-            seed_hex=seed.hex(),
-            commitment=commitment.digest,
-            selected=tuple(MemberId(m) for m in order[: commitment.seats]),
-            waitlist=tuple(MemberId(m) for m in order[commitment.seats :]),
-            committed_at=commitment.committed_at,
-            drawn_at=drawn_at,
+        common: dict[str, Any] = {
+            "meetup_id": commitment.meetup_id,
+            "seats": commitment.seats,
+            "entrants": commitment.entrants,
+            "seed_hex": seed.hex(),
+            "commitment": commitment.digest,
+            "committed_at": commitment.committed_at,
+            "drawn_at": drawn_at,
+            "algorithm": commitment.algorithm,
+        }
+        if commitment.algorithm == ALGORITHM_V1:
+            if beacon_randomness is not None:
+                raise _beacon_without_round()
+            ids = lottery_v1.order_applicants(seed, commitment.meetup_id, commitment.applicants)
+            return cls(
+                selected=tuple(MemberId(m) for m in ids[: commitment.seats]),
+                waitlist=tuple(MemberId(m) for m in ids[commitment.seats :]),
+                **common,
+            )
+        beacon = commitment.beacon
+        if beacon is None and beacon_randomness is not None:
+            raise _beacon_without_round()
+        if beacon is not None:
+            if beacon_randomness is None:
+                raise BeaconRequired(beacon.round, round=beacon.round)
+            if not isinstance(beacon_randomness, bytes) or (
+                len(beacon_randomness) < MIN_RANDOMNESS_BYTES
+            ):
+                raise InvalidBeacon(
+                    None,
+                    rule_ko=f"공개 난수는 {MIN_RANDOMNESS_BYTES}바이트 이상이어야 합니다",
+                    rule_en=f"the randomness must be at least {MIN_RANDOMNESS_BYTES} bytes",
+                )
+            if drawn_at < beacon.round_time:
+                raise InvalidBeacon(
+                    beacon.round,
+                    rule_ko="공개 난수 회차가 발표되기 전에는 추첨할 수 없습니다",
+                    rule_en="the draw cannot run before the beacon round is published",
+                )
+        order = rank(
+            draw_entropy(seed, beacon_randomness), commitment.meetup_id, commitment.entrants
         )
+        selected, waitlist, shortfalls = select(order, commitment.seats, commitment.constraints)
+        return cls(
+            selected=tuple(e.id for e in selected),
+            waitlist=tuple(e.id for e in waitlist),
+            constraints=commitment.constraints,
+            beacon=beacon,
+            beacon_randomness=None if beacon_randomness is None else beacon_randomness.hex(),
+            shortfalls=shortfalls,
+            **common,
+        )
+
+    @property
+    def applicants(self) -> tuple[MemberId, ...]:
+        """The entrants' member ids, sorted."""
+        return tuple(e.id for e in self.entrants)
 
     def record(self) -> dict[str, Any]:
         """The public draw record (``draw.json``) anyone can check with :func:`verify_record`."""
+        seed_digest = sha256_hex(bytes.fromhex(self.seed_hex))
+        if self.algorithm == ALGORITHM_V1:
+            return {
+                "algorithm": self.algorithm,
+                "meetup_id": self.meetup_id,
+                "seats": self.seats,
+                "applicants": list(self.applicants),
+                "applicants_digest": applicants_digest(self.applicants),
+                "seed": self.seed_hex,
+                "seed_digest": seed_digest,
+                "commitment": self.commitment,
+                "committed_at": self.committed_at.isoformat(),
+                "drawn_at": self.drawn_at.isoformat(),
+                "selected": list(self.selected),
+                "waitlist": list(self.waitlist),
+            }
         return {
             "algorithm": self.algorithm,
             "meetup_id": self.meetup_id,
             "seats": self.seats,
             "applicants": list(self.applicants),
-            "applicants_digest": applicants_digest(self.applicants),
+            "entrants": [e.public() for e in self.entrants],
+            "applicants_digest": entrants_digest(self.entrants),
+            "constraints": self.constraints.public(),
             "seed": self.seed_hex,
-            "seed_digest": sha256_hex(bytes.fromhex(self.seed_hex)),
+            "seed_digest": seed_digest,
+            "beacon": None if self.beacon is None else self.beacon.public(),
+            "beacon_randomness": self.beacon_randomness,
             "commitment": self.commitment,
             "committed_at": self.committed_at.isoformat(),
             "drawn_at": self.drawn_at.isoformat(),
             "selected": list(self.selected),
             "waitlist": list(self.waitlist),
+            "shortfalls": list(self.shortfalls),
         }
+
+
+def _beacon_without_round() -> InvalidBeacon:
+    return InvalidBeacon(
+        None,
+        rule_ko="약정에 공개 난수 회차가 없으므로 공개 난수를 쓸 수 없습니다",
+        rule_en="randomness was given but the commitment named no beacon round",
+    )
 
 
 @attrs.frozen
@@ -202,48 +415,89 @@ class Verification:
     discrepancy: str | None = None
 
 
-def verify_record(record: Mapping[str, Any]) -> Verification:
-    """Recompute a public draw record from its own inputs, without any database.
+def _verify_v2(record: Mapping[str, Any]) -> str | None:
+    """Check a v2 record; return its first discrepancy, or ``None`` when it is valid."""
+    meetup_id = record["meetup_id"]
+    if not isinstance(meetup_id, str):
+        return "meetup_id is not a string"
+    seats = record["seats"]
+    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 0:
+        return "seats is not a whole number, 0 or more"
+    raw_entrants = record["entrants"]
+    if not isinstance(raw_entrants, list) or not raw_entrants:
+        return "entrants is not a non-empty list"
+    entrants = [Entrant.from_public(raw) for raw in raw_entrants]
+    for position, (entrant, raw) in enumerate(zip(entrants, raw_entrants, strict=True), 1):
+        if entrant.public() != raw or isinstance(raw, str):
+            return f"entrants[{position}] is not written in canonical form"
+    ids = [e.id for e in entrants]
+    for position in range(1, len(ids)):
+        if ids[position - 1] >= ids[position]:
+            return f"entrants[{position + 1}] is out of id order or repeated"
+    if record["applicants"] != ids:
+        return "applicants does not list the entrants' ids"
+    if entrants_digest(entrants) != record["applicants_digest"]:
+        return "the entrants do not match applicants_digest"
+    constraints = Constraints.from_public(record["constraints"])
+    if constraints.public() != record["constraints"]:
+        return "constraints are not written in canonical form"
+    seed = bytes.fromhex(record["seed"])
+    if len(seed) < MIN_SEED_BYTES:
+        return f"the seed is shorter than {MIN_SEED_BYTES} bytes"
+    if sha256_hex(seed) != record["seed_digest"]:
+        return "the seed does not match seed_digest"
+    raw_beacon = record["beacon"]
+    beacon = None if raw_beacon is None else Beacon.from_public(raw_beacon)
+    raw_randomness = record["beacon_randomness"]
+    randomness = None if raw_randomness is None else bytes.fromhex(raw_randomness)
+    if (beacon is None) != (randomness is None):
+        return "beacon and beacon_randomness must be given together"
+    if randomness is not None and len(randomness) < MIN_RANDOMNESS_BYTES:
+        return f"beacon_randomness is shorter than {MIN_RANDOMNESS_BYTES} bytes"
+    if beacon is not None:
+        committed_at = datetime.fromisoformat(record["committed_at"])
+        if beacon.round_time <= committed_at:
+            return "the beacon round was published before the commitment"
+    expected = commitment_digest(
+        meetup_id=meetup_id,
+        seats=seats,
+        applicants_digest=record["applicants_digest"],
+        constraints=constraints,
+        seed_digest=record["seed_digest"],
+        beacon=beacon,
+    )
+    if expected != record["commitment"]:
+        return "the commitment does not match the published inputs"
+    order = rank(draw_entropy(seed, randomness), meetup_id, entrants)
+    selected, waitlist, shortfalls = select(order, seats, constraints)
+    return (
+        first_difference("selected", [e.id for e in selected], record["selected"])
+        or first_difference("waitlist", [e.id for e in waitlist], record["waitlist"])
+        or first_difference("shortfalls", list(shortfalls), record["shortfalls"])
+    )
 
-    Checks, in order: the algorithm name, the seed against its digest, the
-    applicant list against its digest, the commitment, then the selected list and
-    the waitlist.  Returns the first discrepancy.
+
+def verify_record(record: Mapping[str, Any]) -> Verification:
+    """Recompute a public draw record (v1 or v2) from its own inputs, without any database.
+
+    v2 checks, in order: seats, the entrants (canonical form, id order,
+    ``applicants``, ``applicants_digest``), the constraints, the seed against
+    its digest, the beacon fields, the commitment, then ``selected``,
+    ``waitlist`` and ``shortfalls`` position by position (from 1).  v1 records
+    are checked as v1 always was.  Returns the first discrepancy; never raises.
+    Beacon randomness is taken as written: check it against the beacon itself
+    (``https://api.drand.sh``), which this offline check cannot do.
     """
     try:
-        if record["algorithm"] != ALGORITHM:
-            return Verification(False, f"unknown algorithm {record['algorithm']!r}")
-        seed = bytes.fromhex(record["seed"])
-        meetup_id = str(record["meetup_id"])
-        seats = record["seats"]
-        applicants: Sequence[str] = record["applicants"]
-        if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
-            return Verification(False, "seats is not a positive integer")
-        if sha256_hex(seed) != record["seed_digest"]:
-            return Verification(False, "the seed does not match seed_digest")
-        if applicants_digest(applicants) != record["applicants_digest"]:
-            return Verification(False, "the applicant list does not match applicants_digest")
-        expected_commitment = commitment_digest(
-            meetup_id=meetup_id,
-            seats=seats,
-            applicants_digest=record["applicants_digest"],
-            seed_digest=record["seed_digest"],
-        )
-        if expected_commitment != record["commitment"]:
-            return Verification(False, "the commitment does not match the published inputs")
-        order = order_applicants(seed, meetup_id, applicants)
-        for label, expected, given in (
-            ("selected", order[:seats], record["selected"]),
-            ("waitlist", order[seats:], record["waitlist"]),
-        ):
-            if list(given) != expected:
-                for position, (want, got) in enumerate(zip(expected, given, strict=False), 1):
-                    if want != got:
-                        return Verification(
-                            False, f"{label}[{position}] is {got!r}, expected {want!r}"
-                        )
-                return Verification(
-                    False, f"{label} has {len(given)} entries, expected {len(expected)}"
-                )
+        algorithm = record["algorithm"]
+        if algorithm == ALGORITHM_V1:
+            problem = lottery_v1.verify_v1(record)
+        elif algorithm == ALGORITHM:
+            problem = _verify_v2(record)
+        else:
+            return Verification(False, f"unknown algorithm {algorithm!r}")
+    except ProforumError as exc:
+        return Verification(False, f"malformed record: {exc.message_en}")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return Verification(False, f"malformed record: {type(exc).__name__}: {exc}")
-    return Verification(True)
+    return Verification(True) if problem is None else Verification(False, problem)

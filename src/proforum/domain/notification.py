@@ -24,6 +24,8 @@ class MessageKind(enum.StrEnum):
     PROMOTED = "promoted"
     OFFER_MADE = "offer_made"
     OFFER_EXPIRING = "offer_expiring"
+    #: A seat or an offer lapsed unanswered and went to the next person.
+    SEAT_EXPIRED = "seat_expired"
     MEETING_LINK = "meeting_link"
     REMINDER = "reminder"
     SURVEY_INVITATION = "survey_invitation"

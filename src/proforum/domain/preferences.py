@@ -31,6 +31,7 @@ MANDATORY_KINDS: frozenset[MessageKind] = frozenset(
         MessageKind.PROMOTED,
         MessageKind.OFFER_MADE,
         MessageKind.OFFER_EXPIRING,
+        MessageKind.SEAT_EXPIRED,
         MessageKind.MEETING_LINK,
         MessageKind.MEETUP_RESCHEDULED,
         MessageKind.MEETUP_CANCELLED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import secrets
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -86,3 +87,53 @@ class SeededIds:
             n = next(self._counter)
         digest = hashlib.sha256(self._seed + b"\x00" + str(n).encode()).hexdigest()
         return f"{prefix}_{digest[:32]}"
+
+
+class SeedSource(Protocol):
+    """Where lottery seeds come from; never the organiser's choice.
+
+    An organiser who could pick the seed could try seeds until one selects
+    the people they want, then commit to it: the commitment would be honest
+    and the draw still rigged.  So use cases take no seed; the forum's seed
+    source makes one when applications close.
+    """
+
+    def seed(self, nbytes: int) -> bytes:
+        """Return ``nbytes`` unpredictable bytes."""
+
+
+class SystemSeeds:
+    """Seeds from the operating system's CSPRNG (:func:`secrets.token_bytes`): the default."""
+
+    def seed(self, nbytes: int) -> bytes:
+        """Return ``nbytes`` bytes from the operating system's CSPRNG."""
+        return secrets.token_bytes(nbytes)
+
+
+class ReplayableSeeds:
+    """Seeds derived from a label, so a demo or a test draws the same way every run.
+
+    Not for production: anyone who knows the label knows every seed, and so
+    every draw, before it happens.
+    """
+
+    def __init__(self, label: str) -> None:
+        self._label = label.encode()
+        self._counter = itertools.count()
+        self._lock = threading.Lock()
+
+    def seed(self, nbytes: int) -> bytes:
+        """Return the next ``nbytes`` bytes of the labelled sequence."""
+        with self._lock:
+            n = next(self._counter)
+        out = b""
+        block = 0
+        while len(out) < nbytes:
+            out += hashlib.sha256(
+                b"proforum-seed\x00" + self._label + b"\x00" + f"{n}:{block}".encode()
+            ).digest()
+            block += 1
+        return out[:nbytes]
+
+    def __repr__(self) -> str:
+        return "ReplayableSeeds(...)"

@@ -29,10 +29,12 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message, MessageKind
+from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
 
@@ -161,6 +163,12 @@ class MeetupRepository(Protocol):
     def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
         """Meetups of a community, by start time then id."""
 
+    def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
+        """Ids of drawn, not yet started meetups whose confirmation deadline has passed.
+
+        "Passed" means at or before ``now``; the ids come in order.
+        """
+
     def all(self) -> Sequence[Meetup]:
         """Every meetup."""
 
@@ -177,11 +185,53 @@ class ApplicationRepository(Protocol):
     def update(self, application: Application) -> None:
         """Replace an existing application."""
 
+    def update_many(self, applications: Sequence[Application]) -> None:
+        """Replace several existing applications at once (one ``executemany`` on SQL).
+
+        :raises NotFound: one of them is not stored; nothing is written then.
+        """
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         """Applications to a meetup, by application time then member id."""
 
+    def records(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, ParticipationRecord]:
+        """Each member's record across every meetup, counted in the store.
+
+        Every id asked for is in the answer; a member who never applied has a
+        record of zeros.
+        """
+
+    def lapsed_offers(self, now: datetime) -> Sequence[MeetupId]:
+        """Ids of meetups with an open offer that expired at or before ``now``, by id."""
+
     def all(self) -> Sequence[Application]:
         """Every application."""
+
+
+class InterestRepository(Protocol):
+    """Who asked to continue a meetup offline, one row per (meetup, member)."""
+
+    def add(self, interest: FollowUpInterest) -> None:
+        """Insert; asking twice fails with :class:`~proforum.errors.AlreadyExists`."""
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[FollowUpInterest]:
+        """Interests in a meetup, by when they were noted then member id."""
+
+    def all(self) -> Sequence[FollowUpInterest]:
+        """Every interest."""
+
+
+class ConsentRepository(Protocol):
+    """Consents to share contact details, one row per (meetup, member, other member)."""
+
+    def add(self, consent: ContactConsent) -> None:
+        """Insert; giving the same consent twice fails with :class:`~proforum.errors.AlreadyExists`."""
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[ContactConsent]:
+        """Consents given at a meetup, by member id then the other member's id."""
+
+    def all(self) -> Sequence[ContactConsent]:
+        """Every consent."""
 
 
 class CommitmentRepository(Protocol):
@@ -508,6 +558,8 @@ LOADABLE_TABLES: Final = (
     "applications",
     "commitments",
     "draws",
+    "follow_up_interests",
+    "contact_consents",
     "surveys",
     "responses",
     "participations",
@@ -529,6 +581,8 @@ class UnitOfWork(Protocol):
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    interests: InterestRepository
+    consents: ConsentRepository
     surveys: SurveyRepository
     responses: ResponseRepository
     participations: ParticipationRepository

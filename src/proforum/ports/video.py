@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,6 +30,24 @@ class MeetingRequest:
     options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@attrs.frozen
+class AttendanceEntry:
+    """One person's time in a meeting, from a provider's attendance report.
+
+    Providers that know who the participant is (a registrant they created
+    for the member) give ``member_id``; others give the ``email`` the person
+    joined with, which proforum matches against members' addresses.  A
+    person who joined several times appears once per interval; proforum adds
+    the intervals up.
+
+    :param seconds: time in the meeting, in whole seconds.
+    """
+
+    seconds: int
+    member_id: MemberId | None = None
+    email: str | None = attrs.field(default=None, repr=False)
+
+
 class VideoProvider(Protocol):
     """A video service (manual link, Zoom, Teams, Jitsi...)."""
 
@@ -43,6 +61,17 @@ class VideoProvider(Protocol):
 
     def join_link(self, meeting: MeetingRef, member_id: MemberId) -> Secret:
         """Return the link ``member_id`` uses to join (personal where the provider can)."""
+
+
+class AttendanceReporting(Protocol):
+    """What a provider that reports attendance adds to :class:`VideoProvider`.
+
+    Optional: proforum checks for the method and, without it, records
+    attendance from check-ins only.
+    """
+
+    def attendance(self, meeting: MeetingRef) -> Sequence[AttendanceEntry]:
+        """Return who was in the meeting and for how long, once it has happened."""
 
 
 class VideoProviderFactory(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,15 +21,31 @@ from proforum.errors import (
     IllegalTransition,
     LinkNotGranted,
     MeetingNotReady,
+    NotSupportedByProvider,
     PermissionDenied,
     TooEarly,
     TooLate,
 )
-from proforum.ports.video import MeetingRequest
-from proforum.services.base import ForumBase, Tx
+from proforum.ports.video import AttendanceEntry, MeetingRequest
+from proforum.services.base import Tx
 from proforum.services.meetups import MeetupUseCases, meetup_params
-from proforum.services.reminders import plan_reminders, withdraw_reminders
+from proforum.services.reminders import withdraw_reminders
 from proforum.services.retry import retry_transient
+from proforum.services.seats import SeatUseCases
+
+#: States whose holder could have been in the meeting.
+_PRESENT_STATES = frozenset(
+    {
+        ApplicationState.SELECTED,
+        ApplicationState.CONFIRMED,
+        ApplicationState.ATTENDED,
+        ApplicationState.NO_SHOW,
+    }
+)
+
+
+def _email_key(address: str) -> str:
+    return address.strip().casefold()
 
 
 @attrs.frozen
@@ -46,9 +62,26 @@ class AttendanceReport:
         total = len(self.attended) + len(self.no_shows)
         return len(self.attended) / total if total else 0.0
 
+    @property
+    def no_show_rate(self) -> float:
+        """Share of seat holders who did not come (0 when nobody held a seat)."""
+        total = len(self.attended) + len(self.no_shows)
+        return len(self.no_shows) / total if total else 0.0
 
-class AttendanceUseCases(ForumBase):
-    """The meeting link, confirmations, the waitlist, reminders and attendance."""
+
+@attrs.frozen
+class AttendanceImport:
+    """What an attendance report from the video provider changed."""
+
+    meetup_id: MeetupId
+    #: Seat holders found in the report, with their total seconds in the meeting.
+    seconds: Mapping[MemberId, int]
+    #: Report lines that matched no seat holder (guests, other addresses).
+    unmatched: int
+
+
+class AttendanceUseCases(SeatUseCases):
+    """The meeting, its link, reminders, and who attended."""
 
     def set_meeting(
         self,
@@ -92,20 +125,6 @@ class AttendanceUseCases(ForumBase):
             tx.require_organiser(current, actor)
             tx.uow.meetups.update(current.with_meeting(meeting))
         return meeting
-
-    def _link_for(self, meetup: Meetup, member_id: MemberId) -> str:
-        if meetup.meeting is None:
-            raise MeetingNotReady(meetup.id)
-        video = self._video_provider(meetup.meeting.provider)
-        return video.join_link(meetup.meeting, member_id).reveal()
-
-    def _send_link(self, tx: Tx, meetup: Meetup, member_id: MemberId) -> None:
-        tx.notify(
-            member_id,
-            MessageKind.MEETING_LINK,
-            **meetup_params(meetup),
-            link=self._link_for(meetup, member_id),
-        )
 
     @retry_transient
     def send_meeting_links(self, actor: MemberId, meetup_id: MeetupId) -> int:
@@ -152,78 +171,6 @@ class AttendanceUseCases(ForumBase):
             if meetup.state in (MeetupState.CANCELLED, MeetupState.ENDED):
                 raise LinkNotGranted(meetup_id)
             return self._link_for(meetup, actor)
-
-    @retry_transient
-    def confirm(self, actor: MemberId, meetup_id: MeetupId) -> Application:
-        """Confirm a selected seat (참석 확정).
-
-        :raises IllegalTransition: the actor was not selected, or the meetup was cancelled.
-        :raises TooLate: the meetup has started.
-        """
-        with self._transaction() as tx:
-            _, _, confirmed = self._answer_seat(tx, meetup_id, actor, ApplicationState.CONFIRMED)
-        return confirmed
-
-    @retry_transient
-    def decline(self, actor: MemberId, meetup_id: MeetupId) -> Application:
-        """Give up a seat, or leave the waitlist.
-
-        A freed seat goes at once to the first person still on the waitlist.
-
-        :raises IllegalTransition: the actor holds no seat, or the meetup was cancelled.
-        :raises TooLate: the meetup has started.
-        """
-        with self._transaction() as tx:
-            meetup, before, declined = self._answer_seat(
-                tx, meetup_id, actor, ApplicationState.DECLINED
-            )
-            if before.holds_seat:
-                withdraw_reminders(tx, meetup, [actor])
-                self._promote_next(tx, meetup)
-        return declined
-
-    def _answer_seat(
-        self, tx: Tx, meetup_id: MeetupId, actor: MemberId, target: ApplicationState
-    ) -> tuple[Meetup, Application, Application]:
-        """Move the actor's application to ``target`` between the draw and the start.
-
-        Returns the meetup and the application before and after, all read after
-        the meetup was locked: a state read earlier could already be stale.
-        """
-        # Locked first: seat changes take turns, so each decline promotes the one
-        # person then first on the waitlist, and nobody twice.
-        meetup = tx.meetup(meetup_id, for_update=True)
-        application = MeetupUseCases._own_application(tx, meetup_id, actor)
-        if tx.now >= meetup.starts_at:
-            raise TooLate(meetup_id)
-        self._require_drawn(meetup, target.value)
-        moved = application.move_to(target, tx.now)
-        tx.uow.applications.update(moved)
-        return meetup, application, moved
-
-    @staticmethod
-    def _require_drawn(meetup: Meetup, target: str) -> None:
-        # Seats only change hands between the draw and the end: a cancelled
-        # meetup must not promote anyone or send out its link.
-        if meetup.state is not MeetupState.DRAWN:
-            raise IllegalTransition(
-                meetup.id, entity="meetup", source=meetup.state.value, target=target
-            )
-
-    def _promote_next(self, tx: Tx, meetup: Meetup) -> MemberId | None:
-        draw = tx.uow.draws.get(meetup.id)
-        if draw is None:
-            return None
-        for member_id in draw.waitlist:
-            waiting = tx.uow.applications.get(meetup.id, member_id)
-            if waiting is not None and waiting.state is ApplicationState.WAITLISTED:
-                tx.uow.applications.update(waiting.move_to(ApplicationState.SELECTED, tx.now))
-                tx.notify(member_id, MessageKind.PROMOTED, **meetup_params(meetup))
-                plan_reminders(tx, meetup, [member_id], self._reminder_offsets)
-                if meetup.links_sent_at is not None:
-                    self._send_link(tx, meetup, member_id)
-                return member_id
-        return None
 
     @retry_transient
     def send_reminders(self, actor: MemberId, meetup_id: MeetupId) -> int:
@@ -297,9 +244,104 @@ class AttendanceUseCases(ForumBase):
         tx.uow.applications.update(attended)
         return attended
 
+    def import_attendance(self, actor: MemberId, meetup_id: MeetupId) -> AttendanceImport:
+        """Read the video provider's attendance report into the seat holders' records.
+
+        Each seat holder's intervals in the meeting are added up into
+        ``attended_seconds``.  :meth:`end_meetup` then counts as a no-show
+        anyone who neither checked in nor stayed ``seat_rules.min_attended_minutes``;
+        imported after the end, the report turns such a no-show into attendance.
+        The provider is called outside any transaction: a slow or failing API
+        leaves the meetup as it was.
+
+        :raises RoleRequired: the actor is neither the host nor an operator.
+        :raises MeetingNotReady: the meetup has no video meeting.
+        :raises TooEarly: the meetup has not started.
+        :raises NotSupportedByProvider: the provider has no attendance report.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            if meetup.meeting is None:
+                raise MeetingNotReady(meetup_id)
+            if meetup.state not in (MeetupState.DRAWN, MeetupState.ENDED):
+                raise IllegalTransition(
+                    meetup_id, entity="meetup", source=meetup.state.value, target="attendance"
+                )
+            if tx.now < meetup.starts_at:
+                raise TooEarly(meetup_id)
+        provider = self._video_provider(meetup.meeting.provider)
+        report = getattr(provider, "attendance", None)
+        if report is None:
+            raise NotSupportedByProvider(
+                meetup_id, provider=meetup.meeting.provider, operation="attendance"
+            )
+        entries: Sequence[AttendanceEntry] = report(meetup.meeting)
+        with self._transaction() as tx:
+            current = tx.meetup(meetup_id, for_update=True)
+            tx.require_organiser(current, actor)
+            present = [
+                a for a in tx.uow.applications.for_meetup(meetup_id) if a.state in _PRESENT_STATES
+            ]
+            emails = {
+                _email_key(m.email): m.id
+                for m in tx.uow.members.get_many([a.member_id for a in present]).values()
+                if m.email
+            }
+            holders = {a.member_id for a in present}
+            seconds: dict[MemberId, int] = {}
+            unmatched = 0
+            for entry in entries:
+                who = entry.member_id if entry.member_id in holders else None
+                if who is None and entry.email:
+                    who = emails.get(_email_key(entry.email))
+                if who is None:
+                    unmatched += 1
+                    continue
+                seconds[who] = seconds.get(who, 0) + max(int(entry.seconds), 0)
+            enough = current.seat_rules.min_attended.total_seconds()
+            changed = []
+            for application in present:
+                if application.member_id not in seconds:
+                    continue
+                total = seconds[application.member_id]
+                updated = attrs.evolve(application, attended_seconds=total)
+                if application.state is ApplicationState.NO_SHOW and total >= enough:
+                    updated = attrs.evolve(
+                        updated.move_to(ApplicationState.ATTENDED, tx.now),
+                        attended_seconds=total,
+                    )
+                if updated != application:
+                    changed.append(updated)
+            tx.uow.applications.update_many(changed)
+        return AttendanceImport(meetup_id, seconds, unmatched)
+
+    def attendance_report(self, actor: MemberId, meetup_id: MeetupId) -> AttendanceReport:
+        """Return who attended and who did not (the no-show rate); host and operators only.
+
+        :raises IllegalTransition: the meetup has not ended.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            if meetup.state is not MeetupState.ENDED:
+                raise IllegalTransition(
+                    meetup_id, entity="meetup", source=meetup.state.value, target="report"
+                )
+            applications = tx.uow.applications.for_meetup(meetup_id)
+            return AttendanceReport(
+                meetup_id,
+                tuple(a.member_id for a in applications if a.state is ApplicationState.ATTENDED),
+                tuple(a.member_id for a in applications if a.state is ApplicationState.NO_SHOW),
+            )
+
     @retry_transient
     def end_meetup(self, actor: MemberId, meetup_id: MeetupId) -> AttendanceReport:
         """Close the meetup: seat holders who did not check in become no-shows (노쇼).
+
+        A seat holder who did not check in but was in the meeting for at least
+        ``seat_rules.min_attended_minutes`` by an imported attendance report
+        (:meth:`import_attendance`) attended; open offers lapse.
 
         :raises TooEarly: the meetup has not started.
         :raises IllegalTransition: the meetup was not drawn, or already ended.
@@ -312,14 +354,21 @@ class AttendanceUseCases(ForumBase):
             ended = meetup.end()
             attended: list[MemberId] = []
             no_shows: list[MemberId] = []
+            changed: list[Application] = []
+            enough = meetup.seat_rules.min_attended.total_seconds()
             for application in tx.uow.applications.for_meetup(meetup_id):
                 if application.holds_seat:
-                    tx.uow.applications.update(
-                        application.move_to(ApplicationState.NO_SHOW, tx.now)
-                    )
-                    no_shows.append(application.member_id)
+                    # Checked in, or long enough in the meeting by the provider's report.
+                    seconds = application.attended_seconds
+                    came = seconds is not None and seconds >= enough
+                    target = ApplicationState.ATTENDED if came else ApplicationState.NO_SHOW
+                    changed.append(application.move_to(target, tx.now))
+                    (attended if came else no_shows).append(application.member_id)
+                elif application.state is ApplicationState.OFFERED:
+                    changed.append(application.move_to(ApplicationState.EXPIRED, tx.now))
                 elif application.state is ApplicationState.ATTENDED:
                     attended.append(application.member_id)
+            tx.uow.applications.update_many(changed)
             tx.uow.meetups.update(ended)
             withdraw_reminders(tx, ended)
             tx.events.append(MeetupEnded(ended, len(attended), len(no_shows)))

@@ -47,7 +47,7 @@ from proforum.errors import (
 )
 from proforum.i18n import render
 from proforum.plugins import pick
-from proforum.ports.clock import Clock, IdGenerator
+from proforum.ports.clock import Clock, IdGenerator, SeedSource, SystemSeeds
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import Notifier, NotifierFactory
 from proforum.ports.storage import Storage, UnitOfWork
@@ -93,6 +93,15 @@ class Tx:
         """Write the same message to many members in one statement (see :meth:`write_messages`)."""
         return self.write_messages(recipients, kind, params)
 
+    def notify_each(
+        self, kind: MessageKind, items: Sequence[tuple[MemberId, Mapping[str, str]]]
+    ) -> list[Message]:
+        """Write one message of ``kind`` per ``(recipient, params)`` pair in one statement.
+
+        For messages that differ per recipient, such as a waitlist position.
+        """
+        return self._write(kind, items)
+
     def write_messages(
         self,
         recipients: Sequence[MemberId],
@@ -113,13 +122,25 @@ class Tx:
         :param subject: what the messages are about (a meetup id), so they can be withdrawn.
         :param not_before: deliver no earlier than this (a planned reminder).
         """
-        if not recipients:
+        return self._write(
+            kind, [(r, params) for r in recipients], subject=subject, not_before=not_before
+        )
+
+    def _write(
+        self,
+        kind: MessageKind,
+        items: Sequence[tuple[MemberId, Mapping[str, str]]],
+        *,
+        subject: str | None = None,
+        not_before: datetime | None = None,
+    ) -> list[Message]:
+        if not items:
             return []
         off: set[tuple[MemberId, str]] = set()
         if kind not in MANDATORY_KINDS:
             # Few recipients: ask about them only; many: every choice about this
             # kind is fewer rows than the recipients (only opt-outs are stored).
-            members = recipients if len(recipients) <= 500 else None
+            members = [m for m, _ in items] if len(items) <= 500 else None
             off = self.uow.preferences.switched_off(kind, self.channels, members)
         messages = [
             Message(
@@ -132,7 +153,7 @@ class Tx:
                 next_attempt_at=not_before,
                 subject=subject,
             )
-            for recipient in recipients
+            for recipient, params in items
             for channel in self.channels
             if (recipient, channel) not in off
         ]
@@ -251,6 +272,7 @@ class ForumBase:
         max_delivery_attempts: int,
         retry_policy: RetryPolicy,
         reminder_offsets: Sequence[timedelta] = (),
+        seeds: SeedSource | None = None,
     ) -> None:
         self._storage = storage
         self._pm = plugin_manager
@@ -271,6 +293,7 @@ class ForumBase:
         self._max_attempts = max_delivery_attempts
         self._retry = retry_policy
         self._reminder_offsets = tuple(reminder_offsets)
+        self._seeds: SeedSource = seeds or SystemSeeds()
 
     @property
     def storage(self) -> Storage:

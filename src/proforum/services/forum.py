@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from proforum.services.attendance import AttendanceUseCases
+from proforum.services.follow_ups import FollowUpUseCases
 from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
 from proforum.services.meetups import MeetupUseCases
@@ -21,6 +22,7 @@ class Forum(
     MeetupUseCases,
     LotteryUseCases,
     AttendanceUseCases,
+    FollowUpUseCases,
     SurveyUseCases,
     InboxUseCases,
     OutboxUseCases,

@@ -10,6 +10,7 @@ import attrs
 from proforum.domain.common import CommunityId, MeetupId, MemberId
 from proforum.domain.community import Role
 from proforum.domain.events import ApplicationMade
+from proforum.domain.lottery import Constraints
 from proforum.domain.meetup import (
     Application,
     ApplicationState,
@@ -19,6 +20,7 @@ from proforum.domain.meetup import (
     parse_format,
 )
 from proforum.domain.notification import MessageKind
+from proforum.domain.seat_rules import SeatRules
 from proforum.errors import (
     AlreadyApplied,
     AlreadyExists,
@@ -29,6 +31,7 @@ from proforum.errors import (
     PermissionDenied,
 )
 from proforum.services.base import ForumBase, Tx
+from proforum.services.lottery_entrants import check_quota_attributes
 from proforum.services.reminders import plan_reminders, withdraw_reminders
 from proforum.services.retry import retry_transient
 
@@ -38,6 +41,7 @@ ACTIVE_STATES = frozenset(
         ApplicationState.APPLIED,
         ApplicationState.SELECTED,
         ApplicationState.WAITLISTED,
+        ApplicationState.OFFERED,
         ApplicationState.CONFIRMED,
     }
 )
@@ -75,18 +79,28 @@ class MeetupUseCases(ForumBase):
         time_zone: str | None = None,
         format: MeetupFormat | str = MeetupFormat.ONLINE,
         venue: str | None = None,
+        lottery: Constraints | None = None,
+        seat_rules: SeatRules | None = None,
     ) -> Meetup:
         """Plan a meetup (in ``draft``); hosts and operators of the community only.
 
         ``host_id`` (default: the actor) must be a host or operator of the
         community.  Times must be aware datetimes; they are stored in UTC and
-        shown in ``time_zone`` (default: the community's).
+        shown in ``time_zone`` (default: the community's).  ``lottery`` sets a
+        company cap and quotas over ``job_function`` and ``experience`` bands
+        (public from the announcement on, see ``docs/lottery.md``);
+        ``seat_rules`` how long waitlist offers last, an optional confirmation
+        deadline, and how long a participant must attend not to be a no-show.
 
         :raises RoleRequired: the actor or the host is not a host or operator.
         :raises InvalidCapacity: capacity below 1.
         :raises InvalidSchedule: naive or out-of-order times, or a start in the past.
-        :raises InvalidInput: ``format`` is neither ``online`` nor ``offline``.
+        :raises InvalidInput: ``format`` is not ``online``, ``offline`` or ``hybrid``.
+        :raises InvalidConstraints: a quota over an unknown attribute, or above the capacity.
+        :raises InvalidSeatRule: see :class:`~proforum.domain.seat_rules.SeatRules`.
         """
+        if lottery is not None:
+            check_quota_attributes(lottery)
         with self._transaction() as tx:
             community = tx.community(community_id)
             tx.require_role(community_id, actor, Role.HOST, Role.OPERATOR)
@@ -107,6 +121,8 @@ class MeetupUseCases(ForumBase):
                 time_zone=time_zone or community.time_zone,
                 format=parse_format(format),
                 venue=venue,
+                lottery=lottery,
+                seat_rules=seat_rules,
             )
             self._check_future(tx, meetup)
             tx.uow.meetups.add(meetup)
@@ -251,6 +267,7 @@ class MeetupUseCases(ForumBase):
             cancelled = meetup.cancel()
             tx.uow.meetups.update(cancelled)
             withdraw_reminders(tx, cancelled)
+            tx.uow.messages.withdraw(meetup_id, MessageKind.OFFER_EXPIRING, None, tx.now)
             for application in tx.uow.applications.for_meetup(meetup_id):
                 if application.state in ACTIVE_STATES:
                     tx.notify(
@@ -303,14 +320,22 @@ class MeetupUseCases(ForumBase):
         applications_close_at: datetime,
         venue: str | None = None,
         format: MeetupFormat | str = MeetupFormat.OFFLINE,
+        lottery: Constraints | None = None,
+        seat_rules: SeatRules | None = None,
     ) -> Meetup:
-        """Propose a follow-up (offline by default) to an ended meetup.
+        """Propose a follow-up (offline by default, or hybrid) to an ended meetup.
 
         The follow-up is a new draft meetup in the same community, linked by
-        ``follow_up_of``; everyone who attended hears about it.
+        ``follow_up_of``.  It is offered first to those who asked to continue
+        (:meth:`want_follow_up`): each of them, in the order they asked and up
+        to the capacity, is offered a seat that lapses after
+        ``seat_rules.offer_ttl``.  Every other attendee hears about it, and
+        the seats left go to the lottery once it is announced.
 
         :raises IllegalTransition: the original meetup has not ended.
         """
+        if lottery is not None:
+            check_quota_attributes(lottery)
         with self._transaction() as tx:
             original = tx.meetup(meetup_id)
             tx.require_organiser(original, actor)
@@ -340,18 +365,38 @@ class MeetupUseCases(ForumBase):
                     time_zone=original.time_zone,
                     format=parse_format(format),
                     venue=venue,
+                    lottery=lottery,
+                    seat_rules=seat_rules,
                 ),
                 follow_up_of=original.id,
             )
             self._check_future(tx, follow_up)
             tx.uow.meetups.add(follow_up)
-            for application in tx.uow.applications.for_meetup(meetup_id):
-                if application.state is ApplicationState.ATTENDED:
-                    tx.notify(
-                        application.member_id,
-                        MessageKind.FOLLOW_UP_PROPOSED,
-                        **meetup_params(follow_up),
+            interested = [i.member_id for i in tx.uow.interests.for_meetup(meetup_id)]
+            first = interested[: follow_up.capacity]
+            expires_at = min(tx.now + follow_up.seat_rules.offer_ttl, follow_up.starts_at)
+            for member_id in first:
+                tx.uow.applications.add(
+                    Application(
+                        meetup_id=follow_up.id,
+                        member_id=member_id,
+                        state=ApplicationState.OFFERED,
+                        applied_at=tx.now,
+                        updated_at=tx.now,
+                        offer_expires_at=expires_at,
                     )
+                )
+            params = meetup_params(follow_up)
+            tx.notify_many(
+                first, MessageKind.OFFER_MADE, **params, offer_expires_at=expires_at.isoformat()
+            )
+            offered = set(first)
+            attendees = [
+                a.member_id
+                for a in tx.uow.applications.for_meetup(meetup_id)
+                if a.state is ApplicationState.ATTENDED and a.member_id not in offered
+            ]
+            tx.notify_many(attendees, MessageKind.FOLLOW_UP_PROPOSED, **params)
         return follow_up
 
 

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -50,7 +51,7 @@ from proforum.domain.common import (
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member, Nickname, RealName
-from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.preferences import NotificationPreference
@@ -577,7 +578,11 @@ class StorageContract:
         commitment = Commitment.make(
             meetup_id=MeetupId("mtp_0001"),
             seats=20,
-            applicants=applicants,
+            entrants=[
+                Entrant(id=m, weight=Decimal(n % 3 + 1), company=f"c{n % 4 + 1}")
+                for n, m in enumerate(applicants)
+            ],
+            constraints=Constraints(company_cap=6),
             seed=bytes(range(32)),
             committed_at=T0,
         )

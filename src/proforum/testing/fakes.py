@@ -16,7 +16,7 @@ This module does not need pytest or Hypothesis.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +30,12 @@ from proforum.domain.notification import Message, MessageKind
 from proforum.plugins import hookimpl
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import Notifier, NotifierFactory, RenderedMessage
-from proforum.ports.video import MeetingRequest, VideoProvider, VideoProviderFactory
+from proforum.ports.video import (
+    AttendanceEntry,
+    MeetingRequest,
+    VideoProvider,
+    VideoProviderFactory,
+)
 
 #: Where the fake provider's meetings live; ``.test`` names never resolve.
 FAKE_VIDEO_BASE_URL = "https://video.proforum.test"
@@ -66,6 +71,9 @@ class FakeVideoProvider:
         self.join_requests: list[JoinRequest] = []
         #: Raised by every call while set; ``None`` for a working provider.
         self.failure: Exception | None = None
+        #: What :meth:`attendance` reports, per meeting id: set it in a test,
+        #: as the provider's report would read after the meeting.
+        self.attendance_reports: dict[str, list[AttendanceEntry]] = {}
         self._lock = threading.Lock()
 
     def create_meeting(self, request: MeetingRequest) -> MeetingRef:
@@ -88,6 +96,13 @@ class FakeVideoProvider:
                 raise self.failure
             self.join_requests.append(JoinRequest(meeting.meeting_id, member_id))
         return Secret(self.link_for(meeting.meeting_id, member_id))
+
+    def attendance(self, meeting: MeetingRef) -> Sequence[AttendanceEntry]:
+        """Return the report set in :attr:`attendance_reports` (empty when none was)."""
+        with self._lock:
+            if self.failure is not None:
+                raise self.failure
+            return list(self.attendance_reports.get(meeting.meeting_id, ()))
 
     def link_for(self, meeting_id: str, member_id: str) -> str:
         """Return the link :meth:`join_link` gives ``member_id`` for ``meeting_id``."""

@@ -14,6 +14,7 @@ domain object from a result row.  Nothing here touches a connection.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from proforum.domain.common import (
@@ -29,11 +30,13 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Member, Nickname, RealName
-from proforum.domain.lottery import Commitment, Draw
+from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Answer, Choice, Participation, Question, Response, Survey
 
 Row = Mapping[Any, Any]
@@ -209,7 +212,19 @@ def meetup_row(m: Meetup) -> dict[str, Any]:
         "meeting_join_url": meeting.join_url.reveal() if meeting else None,
         "reminder_sent_at": m.reminder_sent_at,
         "links_sent_at": m.links_sent_at,
+        "lottery": _constraints_json(m.lottery),
+        "offer_ttl_seconds": int(m.seat_rules.offer_ttl.total_seconds()),
+        "confirm_by": m.seat_rules.confirm_by,
+        "min_attended_minutes": m.seat_rules.min_attended_minutes,
     }
+
+
+def _constraints_json(c: Constraints) -> dict[str, Any] | None:
+    return None if c == Constraints() else c.public()
+
+
+def _constraints_of(value: Any) -> Constraints:
+    return Constraints() if value is None else Constraints.from_public(value)
 
 
 def meetup_from(r: Row) -> Meetup:
@@ -242,6 +257,12 @@ def meetup_from(r: Row) -> Meetup:
         meeting=meeting,
         reminder_sent_at=r["reminder_sent_at"],
         links_sent_at=r["links_sent_at"],
+        lottery=_constraints_of(r["lottery"]),
+        seat_rules=SeatRules(
+            offer_ttl=timedelta(seconds=r["offer_ttl_seconds"]),
+            confirm_by=r["confirm_by"],
+            min_attended_minutes=r["min_attended_minutes"],
+        ),
     )
 
 
@@ -253,6 +274,8 @@ def application_row(a: Application) -> dict[str, Any]:
         "state": a.state.value,
         "applied_at": a.applied_at,
         "updated_at": a.updated_at,
+        "offer_expires_at": a.offer_expires_at,
+        "attended_seconds": a.attended_seconds,
     }
 
 
@@ -264,10 +287,21 @@ def application_from(r: Row) -> Application:
         state=r["state"],
         applied_at=r["applied_at"],
         updated_at=r["updated_at"],
+        offer_expires_at=r["offer_expires_at"],
+        attended_seconds=r["attended_seconds"],
     )
 
 
 # --------------------------------------------------------------------------- lottery
+
+
+def _entrants(values: Any) -> tuple[Entrant, ...]:
+    # Rows written before 0006 hold bare member ids: entrants of weight 1.
+    return tuple(Entrant.from_public(v) for v in values)
+
+
+def _beacon_of(value: Any) -> Beacon | None:
+    return None if value is None else Beacon.from_public(value)
 
 
 def commitment_row(c: Commitment) -> dict[str, Any]:
@@ -275,13 +309,15 @@ def commitment_row(c: Commitment) -> dict[str, Any]:
     return {
         "meetup_id": c.meetup_id,
         "seats": c.seats,
-        "applicants": list(c.applicants),
+        "applicants": [e.public() for e in c.entrants],
         "applicants_digest": c.applicants_digest,
         "seed_digest": c.seed_digest,
         "digest": c.digest,
         "committed_at": c.committed_at,
         "seed": c.seed.reveal(),
         "algorithm": c.algorithm,
+        "constraints": _constraints_json(c.constraints),
+        "beacon": None if c.beacon is None else c.beacon.public(),
     }
 
 
@@ -290,12 +326,14 @@ def commitment_from(r: Row) -> Commitment:
     return Commitment(
         meetup_id=MeetupId(r["meetup_id"]),
         seats=r["seats"],
-        applicants=_ids(r["applicants"]),
+        entrants=_entrants(r["applicants"]),
+        constraints=_constraints_of(r["constraints"]),
         applicants_digest=r["applicants_digest"],
         seed_digest=r["seed_digest"],
         digest=r["digest"],
         committed_at=r["committed_at"],
         seed=Secret(r["seed"]),
+        beacon=_beacon_of(r["beacon"]),
         algorithm=r["algorithm"],
     )
 
@@ -305,7 +343,7 @@ def draw_row(d: Draw) -> dict[str, Any]:
     return {
         "meetup_id": d.meetup_id,
         "seats": d.seats,
-        "applicants": list(d.applicants),
+        "applicants": [e.public() for e in d.entrants],
         "seed_hex": d.seed_hex,
         "commitment": d.commitment,
         "selected": list(d.selected),
@@ -313,6 +351,10 @@ def draw_row(d: Draw) -> dict[str, Any]:
         "committed_at": d.committed_at,
         "drawn_at": d.drawn_at,
         "algorithm": d.algorithm,
+        "constraints": _constraints_json(d.constraints),
+        "beacon": None if d.beacon is None else d.beacon.public(),
+        "beacon_randomness": d.beacon_randomness,
+        "shortfalls": list(d.shortfalls) or None,
     }
 
 
@@ -321,14 +363,55 @@ def draw_from(r: Row) -> Draw:
     return Draw(
         meetup_id=MeetupId(r["meetup_id"]),
         seats=r["seats"],
-        applicants=_ids(r["applicants"]),
+        entrants=_entrants(r["applicants"]),
+        constraints=_constraints_of(r["constraints"]),
         seed_hex=r["seed_hex"],
         commitment=r["commitment"],
         selected=_ids(r["selected"]),
         waitlist=_ids(r["waitlist"]),
         committed_at=r["committed_at"],
         drawn_at=r["drawn_at"],
+        beacon=_beacon_of(r["beacon"]),
+        beacon_randomness=r["beacon_randomness"],
+        shortfalls=tuple(r["shortfalls"] or ()),
         algorithm=r["algorithm"],
+    )
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def interest_row(i: FollowUpInterest) -> dict[str, Any]:
+    """Columns of ``follow_up_interests``."""
+    return {"meetup_id": i.meetup_id, "member_id": i.member_id, "noted_at": i.noted_at}
+
+
+def interest_from(r: Row) -> FollowUpInterest:
+    """A :class:`FollowUpInterest` from a ``follow_up_interests`` row."""
+    return FollowUpInterest(
+        meetup_id=MeetupId(r["meetup_id"]),
+        member_id=MemberId(r["member_id"]),
+        noted_at=r["noted_at"],
+    )
+
+
+def consent_row(c: ContactConsent) -> dict[str, Any]:
+    """Columns of ``contact_consents``."""
+    return {
+        "meetup_id": c.meetup_id,
+        "member_id": c.member_id,
+        "with_member_id": c.with_member_id,
+        "given_at": c.given_at,
+    }
+
+
+def consent_from(r: Row) -> ContactConsent:
+    """A :class:`ContactConsent` from a ``contact_consents`` row."""
+    return ContactConsent(
+        meetup_id=MeetupId(r["meetup_id"]),
+        member_id=MemberId(r["member_id"]),
+        with_member_id=MemberId(r["with_member_id"]),
+        given_at=r["given_at"],
     )
 
 

@@ -75,10 +75,12 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
-from proforum.domain.meetup import Application, ApplicationState, Meetup
+from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
@@ -96,8 +98,10 @@ from proforum.ports.storage import (
     CommentRepository,
     CommitmentRepository,
     CommunityRepository,
+    ConsentRepository,
     DrawRepository,
     InboxRepository,
+    InterestRepository,
     MeetupRepository,
     MemberRepository,
     MembershipRepository,
@@ -420,6 +424,20 @@ class _MeetupRepo(_Repo[Meetup]):
         c = self.table.c
         return self._list(c.community_id == community_id, order_by=(c.starts_at, c.id))
 
+    def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
+        c = self.table.c
+        stmt = (
+            sa.select(c.id)
+            .where(
+                c.state == MeetupState.DRAWN.value,
+                c.confirm_by.is_not(None),
+                c.confirm_by <= now,
+                c.starts_at > now,
+            )
+            .order_by(c.id)
+        )
+        return [MeetupId(i) for i in self._uow.execute(stmt).scalars()]
+
     def all(self) -> Sequence[Meetup]:
         c = self.table.c
         return self._list(order_by=(c.created_at, c.id))
@@ -439,13 +457,114 @@ class _ApplicationRepo(_Repo[Application]):
     def update(self, application: Application) -> None:
         self._update(application)
 
+    def update_many(self, applications: Sequence[Application]) -> None:
+        """One ``executemany`` ``UPDATE``; a missing row fails the whole call."""
+        if not applications:
+            return
+        c = self.table.c
+        stmt = sa.update(self.table).where(
+            c.meetup_id == sa.bindparam("key_meetup_id"),
+            c.member_id == sa.bindparam("key_member_id"),
+        )
+        rows = []
+        for application in applications:
+            row = m.application_row(application)
+            row["key_meetup_id"] = row.pop("meetup_id")
+            row["key_member_id"] = row.pop("member_id")
+            rows.append(row)
+        result = self._uow.execute(stmt, rows, row={})
+        # Drivers report the total of an executemany UPDATE (-1 when they cannot).
+        if 0 <= result.rowcount < len(rows):
+            raise NotFound(None, entity="application")
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         c = self.table.c
         return self._list(c.meetup_id == meetup_id, order_by=(c.applied_at, c.member_id))
 
+    def records(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, ParticipationRecord]:
+        wanted = sorted(set(member_ids))
+        found: dict[MemberId, ParticipationRecord] = {}
+        c = self.table.c
+
+        def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+        no_show = c.state == ApplicationState.NO_SHOW.value
+        last = sa.type_coerce(
+            sa.func.max(sa.case((no_show, c.updated_at), else_=sa.null())), UtcDateTime()
+        )
+        if wanted:
+            stmt = (
+                sa.select(
+                    c.member_id,
+                    count(c.state != ApplicationState.WITHDRAWN.value),
+                    count(c.state.in_([s.value for s in HELD_A_SEAT])),
+                    count(c.state == ApplicationState.ATTENDED.value),
+                    count(no_show),
+                    last,
+                )
+                .where(_is_one_of(self._uow, c.member_id, wanted))
+                .group_by(c.member_id)
+            )
+            rows: Any = self._uow.execute(stmt)
+            for member_id, applied, selected, attended, no_shows, last_at in rows:
+                found[MemberId(member_id)] = ParticipationRecord(
+                    member_id=MemberId(member_id),
+                    applied=int(applied),
+                    selected=int(selected),
+                    attended=int(attended),
+                    no_shows=int(no_shows),
+                    last_no_show_at=last_at,
+                )
+        return {i: found.get(i) or ParticipationRecord(member_id=i) for i in wanted}
+
+    def lapsed_offers(self, now: datetime) -> Sequence[MeetupId]:
+        c = self.table.c
+        stmt = (
+            sa.select(c.meetup_id)
+            .where(c.state == ApplicationState.OFFERED.value, c.offer_expires_at <= now)
+            .distinct()
+            .order_by(c.meetup_id)
+        )
+        return [MeetupId(i) for i in self._uow.execute(stmt).scalars()]
+
     def all(self) -> Sequence[Application]:
         c = self.table.c
         return self._list(order_by=(c.applied_at, c.meetup_id, c.member_id))
+
+
+class _InterestRepo(_Repo[FollowUpInterest]):
+    table = t.follow_up_interests
+    to_row = staticmethod(m.interest_row)
+    from_row = staticmethod(m.interest_from)
+
+    def add(self, interest: FollowUpInterest) -> None:
+        self._insert(interest)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[FollowUpInterest]:
+        c = self.table.c
+        return self._list(c.meetup_id == meetup_id, order_by=(c.noted_at, c.member_id))
+
+    def all(self) -> Sequence[FollowUpInterest]:
+        c = self.table.c
+        return self._list(order_by=(c.meetup_id, c.noted_at, c.member_id))
+
+
+class _ConsentRepo(_Repo[ContactConsent]):
+    table = t.contact_consents
+    to_row = staticmethod(m.consent_row)
+    from_row = staticmethod(m.consent_from)
+
+    def add(self, consent: ContactConsent) -> None:
+        self._insert(consent)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[ContactConsent]:
+        c = self.table.c
+        return self._list(c.meetup_id == meetup_id, order_by=(c.member_id, c.with_member_id))
+
+    def all(self) -> Sequence[ContactConsent]:
+        c = self.table.c
+        return self._list(order_by=(c.meetup_id, c.member_id, c.with_member_id))
 
 
 class _CommitmentRepo(_Repo[Commitment]):
@@ -993,6 +1112,8 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "applications": (t.applications, m.application_row),
     "commitments": (t.lottery_commitments, m.commitment_row),
     "draws": (t.lottery_draws, m.draw_row),
+    "follow_up_interests": (t.follow_up_interests, m.interest_row),
+    "contact_consents": (t.contact_consents, m.consent_row),
     "surveys": (t.surveys, m.survey_row),
     "responses": (t.survey_responses, m.response_row),
     "participations": (t.survey_participations, m.participation_row),
@@ -1026,6 +1147,8 @@ class SqlUnitOfWork:
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    interests: InterestRepository
+    consents: ConsentRepository
     surveys: SurveyRepository
     responses: ResponseRepository
     participations: ParticipationRepository
@@ -1078,6 +1201,8 @@ class SqlUnitOfWork:
         self.applications = _ApplicationRepo(self)
         self.commitments = _CommitmentRepo(self)
         self.draws = _DrawRepo(self)
+        self.interests = _InterestRepo(self)
+        self.consents = _ConsentRepo(self)
         self.surveys = _SurveyRepo(self)
         self.responses = _ResponseRepo(self)
         self.participations = _ParticipationRepo(self)

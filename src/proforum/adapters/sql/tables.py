@@ -174,6 +174,11 @@ meetups = sa.Table(
     _text("meeting_join_url", nullable=True),
     sa.Column("reminder_sent_at", UtcDateTime(), nullable=True),
     sa.Column("links_sent_at", UtcDateTime(), nullable=True),
+    # The lottery's company cap and quotas in their public JSON form; NULL for none.
+    sa.Column("lottery", sa.JSON(), nullable=True),
+    sa.Column("offer_ttl_seconds", sa.Integer(), nullable=False),
+    sa.Column("confirm_by", UtcDateTime(), nullable=True),
+    sa.Column("min_attended_minutes", sa.Integer(), nullable=False),
     sa.CheckConstraint(_one_of("format", MeetupFormat), name="format"),
     sa.CheckConstraint(_one_of("state", MeetupState), name="state"),
     sa.CheckConstraint(f"capacity BETWEEN 1 AND {MAX_CAPACITY}", name="capacity"),
@@ -188,7 +193,11 @@ meetups = sa.Table(
         " AND meeting_join_url IS NOT NULL)",
         name="meeting",
     ),
+    sa.CheckConstraint("offer_ttl_seconds >= 300", name="offer_ttl"),
+    sa.CheckConstraint("min_attended_minutes >= 0", name="min_attended"),
     sa.Index("ix_meetups_community", "community_id", "starts_at", "id"),
+    # Drawn meetups whose confirmation deadline passed, found without a scan.
+    sa.Index("ix_meetups_confirm_by", "state", "confirm_by"),
 )
 
 applications = sa.Table(
@@ -199,8 +208,16 @@ applications = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("applied_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("offer_expires_at", UtcDateTime(), nullable=True),
+    sa.Column("attended_seconds", sa.Integer(), nullable=True),
     sa.CheckConstraint(_one_of("state", ApplicationState), name="state"),
+    sa.CheckConstraint("(state = 'offered') = (offer_expires_at IS NOT NULL)", name="offer_expiry"),
+    sa.CheckConstraint("attended_seconds >= 0", name="attended_seconds"),
     sa.Index("ix_applications_meetup", "meetup_id", "applied_at", "member_id"),
+    # A member's record across meetups (the lottery's weight policy reads it).
+    sa.Index("ix_applications_member", "member_id", "state"),
+    # Lapsed offers, found without a scan.
+    sa.Index("ix_applications_offers", "state", "offer_expires_at"),
 )
 
 lottery_commitments = sa.Table(
@@ -216,6 +233,8 @@ lottery_commitments = sa.Table(
     # The seed stays secret until the draw; a Secret in the domain, text here.
     _text("seed"),
     sa.Column("algorithm", sa.String(64), nullable=False),
+    sa.Column("constraints", sa.JSON(), nullable=True),
+    sa.Column("beacon", sa.JSON(), nullable=True),
     sa.CheckConstraint("seats >= 1", name="seats"),
 )
 
@@ -232,7 +251,31 @@ lottery_draws = sa.Table(
     sa.Column("committed_at", UtcDateTime(), nullable=False),
     sa.Column("drawn_at", UtcDateTime(), nullable=False),
     sa.Column("algorithm", sa.String(64), nullable=False),
+    sa.Column("constraints", sa.JSON(), nullable=True),
+    sa.Column("beacon", sa.JSON(), nullable=True),
+    _text("beacon_randomness", nullable=True),
+    sa.Column("shortfalls", sa.JSON(), nullable=True),
     sa.CheckConstraint("seats >= 1", name="seats"),
+)
+
+follow_up_interests = sa.Table(
+    "follow_up_interests",
+    metadata,
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("noted_at", UtcDateTime(), nullable=False),
+)
+
+contact_consents = sa.Table(
+    "contact_consents",
+    metadata,
+    # member_id agreed that with_member_id may see their contact details,
+    # within what both did at meetup_id; shown only when the other agreed too.
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("with_member_id", identifier(), primary_key=True),
+    sa.Column("given_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("member_id <> with_member_id", name="not_self"),
 )
 
 surveys = sa.Table(
@@ -382,6 +425,8 @@ ENTITIES: dict[str, str] = {
     "applications": "application",
     "lottery_commitments": "commitment",
     "lottery_draws": "draw",
+    "follow_up_interests": "follow-up interest",
+    "contact_consents": "contact consent",
     "surveys": "survey",
     "survey_responses": "response",
     "survey_answers": "answer",
