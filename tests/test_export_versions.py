@@ -82,7 +82,7 @@ def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_export_holds_the_new_table_and_fields(current: dict[str, Any]) -> None:
-    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 4
+    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 5
     tables = current["tables"]
     assert tables["notification_preferences"] == [
         {"member_id": "mem_0001", "channel": "inbox", "kind": "meetup_announced", "enabled": False},
@@ -227,6 +227,7 @@ def _as_version_3(document: dict[str, Any]) -> dict[str, Any]:
     old["version"] = 3
     del old["tables"]["follow_up_interests"]
     del old["tables"]["contact_consents"]
+    del old["tables"]["video_registrations"]
     for meetup in old["tables"]["meetups"]:
         del meetup["lottery"]
         del meetup["seat_rules"]

@@ -37,9 +37,11 @@ from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
+from proforum.domain.common import Secret
 from proforum.domain.lottery import Constraints, Entrant
 from proforum.domain.notification import DeliveryStatus, InboxItem, MessageKind
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
 from proforum.ports.clock import ManualClock, SeededIds
 from proforum.testing.contracts import sample_member
@@ -346,6 +348,7 @@ _ROWS: dict[str, Rows] = {
     "applications": _each(lambda u: u.applications.all(), mapping.application_row),
     "lottery_commitments": _each(lambda u: u.commitments.all(), mapping.commitment_row),
     "lottery_draws": _each(lambda u: u.draws.all(), mapping.draw_row),
+    "video_registrations": _each(lambda u: u.registrations.all(), mapping.registration_row),
     "follow_up_interests": _each(lambda u: u.interests.all(), mapping.interest_row),
     "contact_consents": _each(lambda u: u.consents.all(), mapping.consent_row),
     "surveys": _each(lambda u: u.surveys.all(), mapping.survey_row),
@@ -379,6 +382,26 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
         messages = uow.messages.all()
         if not any(m.subject for m in messages):
             uow.messages.update(attrs.evolve(messages[0], subject="mtp_story"))
+        if not uow.registrations.all():
+            # The story's manual link registers nobody: one personal link, revoked.
+            meetup = next(m for m in uow.meetups.all() if m.meeting is not None)
+            assert meetup.meeting is not None
+            at = clock.now()
+            uow.registrations.add_many(
+                [
+                    VideoRegistration(
+                        meetup_id=meetup.id,
+                        member_id=members[0].id,
+                        provider="zoom",
+                        meeting_id=meetup.meeting.meeting_id,
+                        join_url=Secret("https://zoom.us/w/1?tk=personal"),
+                        registrant_id="reg-1",
+                        registered_at=at,
+                        revoke_requested_at=at,
+                        revoked_at=at,
+                    )
+                ]
+            )
         uow.commit()
 
 
@@ -560,11 +583,26 @@ class Lottery0006(Reshape):
         return {**document, "tables": tables}
 
 
+class Registrations0007(Reshape):
+    """0007: no personal video links before."""
+
+    revision = "0007"
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        del rows["video_registrations"]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        return {**document, "tables": {**document["tables"], "video_registrations": []}}
+
+
 RESHAPES: list[Reshape] = [
     SurveyQuestions0003(),
     MessageClaims0004(),
     Preferences0005(),
     Lottery0006(),
+    Registrations0007(),
 ]
 
 
@@ -754,7 +792,9 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     # Rebuilding a table to drop a column (SQLite) kept every CHECK constraint.
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == Preferences0005().export(Lottery0006().export(everything))
+        assert upgraded.export_data() == Preferences0005().export(
+            Lottery0006().export(Registrations0007().export(everything))
+        )
 
 
 def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
@@ -797,4 +837,6 @@ def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
     assert _differences(empty_url) == []
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == Lottery0006().export(everything)
+        assert upgraded.export_data() == Lottery0006().export(
+            Registrations0007().export(everything)
+        )

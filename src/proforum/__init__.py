@@ -56,7 +56,14 @@ from proforum.ports.clock import (
     SystemClock,
     SystemSeeds,
 )
-from proforum.ports.video import AttendanceEntry
+from proforum.ports.video import (
+    AttendanceEntry,
+    AttendanceEvent,
+    MeetingRequest,
+    Participant,
+    Registration,
+    WebhookResult,
+)
 from proforum.services.attendance import AttendanceImport, AttendanceReport
 from proforum.services.base import DeliveryReport
 from proforum.services.forum import Forum
@@ -77,6 +84,7 @@ __all__ = [
     "Application",
     "ApplicationState",
     "AttendanceEntry",
+    "AttendanceEvent",
     "AttendanceImport",
     "AttendanceReport",
     "AuthorCard",
@@ -102,6 +110,7 @@ __all__ = [
     "InboxPage",
     "ManualClock",
     "MeetingRef",
+    "MeetingRequest",
     "Meetup",
     "MeetupFormat",
     "MeetupState",
@@ -111,6 +120,7 @@ __all__ = [
     "Nickname",
     "NotificationPreference",
     "NotificationSettings",
+    "Participant",
     "ParticipationRecord",
     "PolicyViolation",
     "Post",
@@ -119,6 +129,7 @@ __all__ = [
     "Quota",
     "RandomIds",
     "RealName",
+    "Registration",
     "ReplayableSeeds",
     "RetryPolicy",
     "Role",
@@ -131,6 +142,7 @@ __all__ = [
     "SystemClock",
     "SystemSeeds",
     "Verification",
+    "WebhookResult",
     "__version__",
     "errors",
     "get_plugin_manager",

@@ -36,6 +36,7 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "inbox item": ("받은 알림", "inbox item"),
     "notification preference": ("알림 설정", "notification preference"),
     "follow-up interest": ("오프라인 모임 희망", "follow-up interest"),
+    "video registration": ("화상회의 참가 등록", "video registration"),
     "contact consent": ("연락처 공유 동의", "contact consent"),
 }
 
@@ -656,6 +657,35 @@ class NotSupportedByProvider(PluginError):
     template_en = "The video provider '{provider}' does not support '{operation}'."
 
 
+class VideoProviderError(PluginError):
+    """A video provider refused an operation or answered with something unreadable."""
+
+    code = "plugin.video_error"
+    template_ko = "화상회의 제공자 '{provider}'의 '{operation}' 작업이 실패했습니다: {reason}"
+    template_en = "The video provider '{provider}' failed to {operation}: {reason}"
+
+
+class VideoProviderUnavailable(PluginError):
+    """A video provider could not be reached, or kept failing, after every retry."""
+
+    code = "plugin.video_unavailable"
+    template_ko = (
+        "화상회의 제공자 '{provider}'에 연결할 수 없어 '{operation}' 작업을 하지 못했습니다. "
+        "나중에 다시 시도해 주세요."
+    )
+    template_en = (
+        "The video provider '{provider}' could not be reached to {operation}; try again later."
+    )
+
+
+class WebhookRejected(PluginError):
+    """An incoming webhook's signature, timestamp or shape did not check out."""
+
+    code = "plugin.webhook_rejected"
+    template_ko = "'{provider}'에서 온 웹훅을 거부했습니다: {reason}"
+    template_en = "A webhook from '{provider}' was rejected: {reason}"
+
+
 class UnknownAdapter(PluginError):
     """No plugin registered a storage, video provider or notifier by that name."""
 
@@ -872,4 +902,7 @@ __all__ = [
     "UnknownAdapter",
     "UnknownChoice",
     "UnknownQuestion",
+    "VideoProviderError",
+    "VideoProviderUnavailable",
+    "WebhookRejected",
 ]

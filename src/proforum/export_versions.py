@@ -17,6 +17,8 @@ rewrite the tables:
   rules, offers, attendance seconds or follow-up tables.  As migration
   ``0006`` does, each applicant becomes an entrant of weight 1, meetups get
   the default seat rules and no constraints, and the new tables start empty.
+* Version 4 (before personal video links) had no ``video_registrations``
+  table; as migration ``0007`` does, it starts empty.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 #: The version :func:`proforum.serialization.export_storage` writes.
-CURRENT: Final = 4
+CURRENT: Final = 5
 #: The versions :func:`upgrade` reads.
-READABLE: Final = frozenset({1, 2, 3, 4})
+READABLE: Final = frozenset({1, 2, 3, 4, 5})
 #: Tables each version added: a document of an earlier version has none of them.
 TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     3: frozenset({"notification_preferences"}),
     4: frozenset({"follow_up_interests", "contact_consents"}),
+    5: frozenset({"video_registrations"}),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
 V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
@@ -61,6 +64,8 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
         _preferences_v2(upgraded)
     if version <= 3:
         _lottery_v3(upgraded)
+    if version <= 4:
+        upgraded.setdefault("video_registrations", [])
     return upgraded
 
 

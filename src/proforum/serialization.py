@@ -27,6 +27,7 @@ from proforum.domain.meetup import Application, Meetup
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, Survey
+from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import Conflict, InvalidDocument
 from proforum.ports.storage import Storage, UnitOfWork
 
@@ -46,6 +47,7 @@ _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]
     "applications": (Application, lambda u: u.applications.all()),
     "commitments": (Commitment, lambda u: u.commitments.all()),
     "draws": (Draw, lambda u: u.draws.all()),
+    "video_registrations": (VideoRegistration, lambda u: u.registrations.all()),
     "follow_up_interests": (FollowUpInterest, lambda u: u.interests.all()),
     "contact_consents": (ContactConsent, lambda u: u.consents.all()),
     "surveys": (Survey, lambda u: u.surveys.all()),

@@ -36,6 +36,7 @@ from proforum.domain.notification import DeliveryStatus, InboxItem, Message, Mes
 from proforum.domain.participation import ParticipationRecord, participation_record
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
+from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, StorageError
 from proforum.ports.storage import (
     LOADABLE_TABLES,
@@ -54,6 +55,7 @@ from proforum.ports.storage import (
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
+    RegistrationRepository,
     ResponseRepository,
     SurveyRepository,
 )
@@ -99,6 +101,11 @@ class _Tables:
         )
         self.commitments: Table[MeetupId, Commitment] = Table("commitment", lambda c: c.meetup_id)
         self.draws: Table[MeetupId, Draw] = Table("draw", lambda d: d.meetup_id)
+        self.registrations: Table[tuple[MeetupId, MemberId, str], VideoRegistration] = Table(
+            "video registration",
+            lambda r: (r.meetup_id, r.member_id, r.meeting_id),
+            groups={"meetup": lambda r: r.meetup_id},
+        )
         self.interests: Table[tuple[MeetupId, MemberId], FollowUpInterest] = Table(
             "follow-up interest",
             lambda i: (i.meetup_id, i.member_id),
@@ -266,6 +273,16 @@ class _MeetupRepo:
     def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
         return sorted(self._t.group("community", community_id), key=lambda m: (m.starts_at, m.id))
 
+    def by_meeting(self, provider: str, meeting_id: str) -> Meetup | None:
+        for meetup in self._t.values():
+            meeting = meetup.meeting
+            if meeting is not None and (meeting.provider, meeting.meeting_id) == (
+                provider,
+                meeting_id,
+            ):
+                return meetup
+        return None
+
     def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
         return sorted(
             m.id
@@ -319,6 +336,30 @@ class _ApplicationRepo:
 
     def all(self) -> Sequence[Application]:
         return sorted(self._t.values(), key=lambda a: (a.applied_at, a.meetup_id, a.member_id))
+
+
+class _RegistrationRepo:
+    def __init__(self, t: TxTable[tuple[MeetupId, MemberId, str], VideoRegistration]) -> None:
+        self._t = t
+
+    def add_many(self, registrations: Sequence[VideoRegistration]) -> None:
+        for registration in registrations:
+            self._t.insert(registration)
+
+    def update(self, registration: VideoRegistration) -> None:
+        self._t.update(registration)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
+        return sorted(self._t.group("meetup", meetup_id), key=lambda r: (r.member_id, r.meeting_id))
+
+    def pending_revocations(self) -> Sequence[VideoRegistration]:
+        return sorted(
+            (r for r in self._t.values() if r.revoke_requested_at and r.revoked_at is None),
+            key=lambda r: (r.meetup_id, r.member_id, r.meeting_id),
+        )
+
+    def all(self) -> Sequence[VideoRegistration]:
+        return sorted(self._t.values(), key=lambda r: (r.meetup_id, r.member_id, r.meeting_id))
 
 
 class _InterestRepo:
@@ -703,6 +744,7 @@ class MemoryUnitOfWork:
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    registrations: RegistrationRepository
     interests: InterestRepository
     consents: ConsentRepository
     surveys: SurveyRepository
@@ -745,6 +787,7 @@ class MemoryUnitOfWork:
         self.applications = _ApplicationRepo(applications)
         self.commitments = _CommitmentRepo(v(t.commitments))
         self.draws = _DrawRepo(v(t.draws))
+        self.registrations = _RegistrationRepo(v(t.registrations))
         self.interests = _InterestRepo(v(t.interests))
         self.consents = _ConsentRepo(v(t.consents))
         self.surveys = _SurveyRepo(v(t.surveys))
@@ -800,6 +843,7 @@ class MemoryUnitOfWork:
 #: Export table names that differ from :class:`_Tables`' attributes.
 _TABLE_ATTRIBUTES: dict[str, str] = {
     "notification_preferences": "preferences",
+    "video_registrations": "registrations",
     "follow_up_interests": "interests",
     "contact_consents": "consents",
 }

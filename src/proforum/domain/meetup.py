@@ -81,10 +81,14 @@ _MEETUP_TRANSITIONS: dict[MeetupState, frozenset[MeetupState]] = {
 
 @attrs.frozen
 class MeetingRef:
-    """Where the video meeting of a meetup lives; the join URL is a :class:`Secret`."""
+    """Where the video meeting of a meetup lives; the join URL is a :class:`Secret`.
+
+    The meeting id stays out of ``repr()`` too: for some providers (a Jitsi
+    room name, a Zoom meeting number) it is enough to find the meeting.
+    """
 
     provider: str
-    meeting_id: str
+    meeting_id: str = attrs.field(repr=False)
     join_url: Secret
 
 

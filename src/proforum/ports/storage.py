@@ -37,6 +37,7 @@ from proforum.domain.notification import InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
+from proforum.domain.video_registration import VideoRegistration
 
 
 class MemberRepository(Protocol):
@@ -163,6 +164,9 @@ class MeetupRepository(Protocol):
     def for_community(self, community_id: CommunityId) -> Sequence[Meetup]:
         """Meetups of a community, by start time then id."""
 
+    def by_meeting(self, provider: str, meeting_id: str) -> Meetup | None:
+        """The meetup whose video meeting is ``meeting_id`` at ``provider``, or ``None``."""
+
     def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
         """Ids of drawn, not yet started meetups whose confirmation deadline has passed.
 
@@ -206,6 +210,25 @@ class ApplicationRepository(Protocol):
 
     def all(self) -> Sequence[Application]:
         """Every application."""
+
+
+class RegistrationRepository(Protocol):
+    """Participants registered with a meetup's video provider, one per (meetup, member, meeting)."""
+
+    def add_many(self, registrations: Sequence[VideoRegistration]) -> None:
+        """Insert several at once (one ``executemany`` on SQL)."""
+
+    def update(self, registration: VideoRegistration) -> None:
+        """Replace an existing registration (a revocation asked for or done)."""
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
+        """Registrations of a meetup, by member id then meeting id."""
+
+    def pending_revocations(self) -> Sequence[VideoRegistration]:
+        """Registrations whose revocation was asked for and not yet confirmed, by meetup."""
+
+    def all(self) -> Sequence[VideoRegistration]:
+        """Every registration."""
 
 
 class InterestRepository(Protocol):
@@ -558,6 +581,7 @@ LOADABLE_TABLES: Final = (
     "applications",
     "commitments",
     "draws",
+    "video_registrations",
     "follow_up_interests",
     "contact_consents",
     "surveys",
@@ -581,6 +605,7 @@ class UnitOfWork(Protocol):
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    registrations: RegistrationRepository
     interests: InterestRepository
     consents: ConsentRepository
     surveys: SurveyRepository

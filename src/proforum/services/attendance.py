@@ -26,7 +26,7 @@ from proforum.errors import (
     TooEarly,
     TooLate,
 )
-from proforum.ports.video import AttendanceEntry, MeetingRequest
+from proforum.ports.video import AttendanceEntry, MeetingRequest, WebhookResult
 from proforum.services.base import Tx
 from proforum.services.meetups import MeetupUseCases, meetup_params
 from proforum.services.reminders import withdraw_reminders
@@ -110,51 +110,73 @@ class AttendanceUseCases(SeatUseCases):
                 raise IllegalTransition(
                     meetup_id, entity="meetup", source=meetup.state.value, target="meeting"
                 )
-        meeting = video.create_meeting(
-            MeetingRequest(
-                meetup_id=meetup.id,
-                title=meetup.title,
-                starts_at=meetup.starts_at,
-                ends_at=meetup.ends_at,
-                time_zone=meetup.time_zone,
-                options=dict(options or {}),
-            )
-        )
+        meeting = video.create_meeting(MeetingRequest.for_meetup(meetup, options))
         with self._transaction() as tx:
             current = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(current, actor)
             tx.uow.meetups.update(current.with_meeting(meeting))
         return meeting
 
-    @retry_transient
     def send_meeting_links(self, actor: MemberId, meetup_id: MeetupId) -> int:
         """Send the meeting link to every participant holding a seat, and nobody else.
 
-        People promoted from the waitlist later get the link automatically.
+        With a provider that registers each participant (Zoom, Jitsi), seat
+        holders not registered yet are registered first, outside any
+        transaction, and each gets their own link; calling this again after a
+        provider failure registers the rest.  People who take a seat later get
+        the link automatically.
 
         :return: how many links were sent.
         :raises MeetingNotReady: no meeting has been set up.
         :raises IllegalTransition: the lottery has not been drawn.
+        :raises TooLate: the meetup has ended.
         """
+        holders = self._links_due(actor, meetup_id)
+        self._register(meetup_id, holders)
+        return self._write_links(actor, meetup_id)
+
+    def _links_due(self, actor: MemberId, meetup_id: MeetupId) -> list[MemberId]:
         with self._transaction() as tx:
-            meetup = tx.meetup(meetup_id, for_update=True)
-            tx.require_organiser(meetup, actor)
-            if meetup.meeting is None:
-                raise MeetingNotReady(meetup_id)
-            if meetup.state is not MeetupState.DRAWN:
-                raise IllegalTransition(
-                    meetup_id, entity="meetup", source=meetup.state.value, target="links"
-                )
-            if tx.now >= meetup.ends_at:
-                raise TooLate(meetup_id)
-            holders = [a for a in tx.uow.applications.for_meetup(meetup_id) if a.holds_seat]
-            for application in holders:
-                self._send_link(tx, meetup, application.member_id)
+            self._check_links(tx, actor, meetup_id)
+            return [a.member_id for a in tx.uow.applications.for_meetup(meetup_id) if a.holds_seat]
+
+    @staticmethod
+    def _check_links(tx: Tx, actor: MemberId, meetup_id: MeetupId) -> Meetup:
+        meetup = tx.meetup(meetup_id, for_update=True)
+        tx.require_organiser(meetup, actor)
+        if meetup.meeting is None:
+            raise MeetingNotReady(meetup_id)
+        if meetup.state is not MeetupState.DRAWN:
+            raise IllegalTransition(
+                meetup_id, entity="meetup", source=meetup.state.value, target="links"
+            )
+        if tx.now >= meetup.ends_at:
+            raise TooLate(meetup_id)
+        return meetup
+
+    @retry_transient
+    def _write_links(self, actor: MemberId, meetup_id: MeetupId) -> int:
+        with self._transaction() as tx:
+            meetup = self._check_links(tx, actor, meetup_id)
+            meeting = meetup.meeting
+            assert meeting is not None  # checked above
+            holders = [
+                a.member_id for a in tx.uow.applications.for_meetup(meetup_id) if a.holds_seat
+            ]
+            registered = self._active_registrations(tx, meetup)
+            if self._registering(meeting) is not None:
+                # Those the provider did not register get nothing rather than a
+                # shared link: a later call registers and sends to them.
+                holders = [m for m in holders if m in registered]
+            self._send_links(tx, meetup, holders, registered)
             tx.uow.meetups.update(attrs.evolve(meetup, links_sent_at=tx.now))
         return len(holders)
 
     def meeting_link(self, actor: MemberId, meetup_id: MeetupId) -> str:
         """Return the join link; only for the host, operators and seat holders.
+
+        With a provider that registers each participant, the actor's own link
+        (registering them first if they were not yet).
 
         :raises LinkNotGranted: the actor was not given a seat.
         :raises MeetingNotReady: no meeting has been set up.
@@ -170,7 +192,20 @@ class AttendanceUseCases(SeatUseCases):
                     raise LinkNotGranted(meetup_id) from None
             if meetup.state in (MeetupState.CANCELLED, MeetupState.ENDED):
                 raise LinkNotGranted(meetup_id)
-            return self._link_for(meetup, actor)
+            if meetup.meeting is None:
+                raise MeetingNotReady(meetup_id)
+            if self._registering(meetup.meeting) is None:
+                return self._shared_link(meetup, actor)
+            found = self._active_registrations(tx, meetup).get(actor)
+            if found is not None:
+                return found.join_url.reveal()
+        self._register(meetup_id, [actor])
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            found = self._active_registrations(tx, meetup).get(actor)
+            if found is None:  # the seat was given up meanwhile
+                raise LinkNotGranted(meetup_id)
+            return found.join_url.reveal()
 
     @retry_transient
     def send_reminders(self, actor: MemberId, meetup_id: MeetupId) -> int:
@@ -289,10 +324,19 @@ class AttendanceUseCases(SeatUseCases):
                 if m.email
             }
             holders = {a.member_id for a in present}
+            # Providers that registered each participant report by registrant id.
+            by_registrant = {
+                r.registrant_id: r.member_id
+                for r in tx.uow.registrations.for_meetup(meetup_id)
+                if r.registrant_id
+            }
             seconds: dict[MemberId, int] = {}
             unmatched = 0
             for entry in entries:
                 who = entry.member_id if entry.member_id in holders else None
+                if who is None and entry.registrant_id:
+                    found = by_registrant.get(entry.registrant_id)
+                    who = found if found in holders else None
                 if who is None and entry.email:
                     who = emails.get(_email_key(entry.email))
                 if who is None:
@@ -315,6 +359,56 @@ class AttendanceUseCases(SeatUseCases):
                     changed.append(updated)
             tx.uow.applications.update_many(changed)
         return AttendanceImport(meetup_id, seconds, unmatched)
+
+    def receive_video_webhook(
+        self, provider: str, headers: Mapping[str, str], body: bytes
+    ) -> WebhookResult:
+        """Check and read a call from a video provider; a joined seat holder is checked in.
+
+        For a web app's webhook endpoint: pass the request's headers and raw
+        body, answer with ``result.reply`` (a URL-validation challenge) or an
+        empty ``200``.  A participant who joined, matched to a seat holder by
+        their registration or address, is recorded as attending while check-in
+        is open; other events are returned, not stored.
+
+        :raises WebhookRejected: a missing or wrong signature, or a stale call.
+        :raises NotSupportedByProvider: the provider sends no webhooks.
+        :raises UnknownAdapter: no provider is registered under ``provider``.
+        """
+        video = self._video_provider(provider)
+        verify = getattr(video, "verify_webhook", None)
+        if not callable(verify):
+            raise NotSupportedByProvider(None, provider=provider, operation="webhooks")
+        result: WebhookResult = verify(headers, body, self._clock.now())
+        joined = [e for e in result.events if e.kind == "joined"]
+        if not joined or result.meeting_id is None:
+            return result
+        with self._transaction() as tx:
+            meetup = tx.uow.meetups.by_meeting(provider, result.meeting_id)
+            if meetup is None or not meetup.check_in_open_at(tx.now):
+                return result
+            tx.meetup(meetup.id, for_update=True)
+            by_registrant = {
+                r.registrant_id: r.member_id
+                for r in self._active_registrations(tx, meetup).values()
+                if r.registrant_id
+            }
+            applications = {a.member_id: a for a in tx.uow.applications.for_meetup(meetup.id)}
+            emails = {
+                _email_key(m.email): m.id
+                for m in tx.uow.members.get_many(list(applications)).values()
+                if m.email
+            }
+            for event in joined:
+                who = event.member_id or by_registrant.get(event.registrant_id or "")
+                if who is None and event.email:
+                    who = emails.get(_email_key(event.email))
+                application = applications.get(who) if who else None
+                if application is not None and application.holds_seat:
+                    attended = application.move_to(ApplicationState.ATTENDED, tx.now)
+                    tx.uow.applications.update(attended)
+                    applications[attended.member_id] = attended
+        return result
 
     def attendance_report(self, actor: MemberId, meetup_id: MeetupId) -> AttendanceReport:
         """Return who attended and who did not (the no-show rate); host and operators only.

@@ -30,6 +30,7 @@ from proforum.errors import (
     NotFound,
     PermissionDenied,
 )
+from proforum.ports.video import MeetingRequest
 from proforum.services.base import ForumBase, Tx
 from proforum.services.lottery_entrants import check_quota_attributes
 from proforum.services.reminders import plan_reminders, withdraw_reminders
@@ -259,8 +260,20 @@ class MeetupUseCases(ForumBase):
     def cancel_meetup(self, actor: MemberId, meetup_id: MeetupId) -> Meetup:
         """Call a meetup off and tell everyone still taking part.
 
+        The video meeting, if the provider can delete meetings, is deleted
+        first, outside any transaction: if the provider fails, nothing changes
+        and the call can be made again (a meeting already deleted is fine).
+
         :raises IllegalTransition: the meetup has already ended or been cancelled.
         """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            meetup.cancel()  # refused here, before the provider is called
+        if meetup.meeting is not None:
+            delete = getattr(self._video_provider(meetup.meeting.provider), "cancel_meeting", None)
+            if callable(delete):
+                delete(meetup.meeting)
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
@@ -287,11 +300,27 @@ class MeetupUseCases(ForumBase):
         :raises RoleRequired: the actor is neither the host nor an operator.
         :raises IllegalTransition: the meetup has ended or been cancelled.
         :raises InvalidSchedule: see :meth:`Meetup.move <proforum.domain.meetup.Meetup.move>`.
+
+        A provider that can move meetings is told first, outside any
+        transaction; if it fails, the meetup stays where it was and the call
+        can be made again.
         """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id)
+            tx.require_organiser(meetup, actor)
+            planned = meetup.move(starts_at, ends_at, tx.now)  # refused before the provider
+        meeting = planned.meeting
+        updated = None
+        if meeting is not None and planned != meetup:
+            update = getattr(self._video_provider(meeting.provider), "update_meeting", None)
+            if callable(update):
+                updated = update(meeting, MeetingRequest.for_meetup(planned))
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id, for_update=True)
             tx.require_organiser(meetup, actor)
             moved = meetup.move(starts_at, ends_at, tx.now)
+            if updated is not None and meetup.meeting == meeting:
+                moved = moved.with_meeting(updated)
             if moved == meetup:
                 return meetup
             tx.uow.meetups.update(moved)

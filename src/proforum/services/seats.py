@@ -21,16 +21,17 @@ from proforum.domain.notification import MessageKind
 from proforum.domain.participation import ParticipationRecord
 from proforum.errors import (
     IllegalTransition,
-    MeetingNotReady,
     NotFound,
     OfferExpired,
     PermissionDenied,
+    ProforumError,
     TooLate,
 )
-from proforum.services.base import ForumBase, Tx
+from proforum.services.base import Tx
 from proforum.services.meetups import MeetupUseCases, meetup_params
 from proforum.services.reminders import plan_reminders, withdraw_reminders
 from proforum.services.retry import retry_transient
+from proforum.services.video_links import VideoLinks, log
 
 #: How long before an offer lapses its holder is reminded (at most half its time).
 OFFER_WARNING = timedelta(hours=1)
@@ -49,6 +50,8 @@ class DeadlineReport:
     expired: int = 0
     #: Seats offered to the waitlist in their place.
     offered: int = 0
+    #: Personal video links the provider confirmed revoked.
+    revoked: int = 0
 
 
 def offer_params(meetup: Meetup, expires_at: datetime) -> dict[str, str]:
@@ -56,24 +59,28 @@ def offer_params(meetup: Meetup, expires_at: datetime) -> dict[str, str]:
     return meetup_params(meetup) | {"offer_expires_at": expires_at.isoformat()}
 
 
-class SeatUseCases(ForumBase):
+class SeatUseCases(VideoLinks):
     """Confirming and declining seats, waitlist offers, capacity and deadlines."""
 
-    # -- the meeting link -----------------------------------------------------
+    def _deliver_personal_links(self, meetup_id: MeetupId, members: Sequence[MemberId]) -> None:
+        """Register ``members`` with the provider and send them their own links.
 
-    def _link_for(self, meetup: Meetup, member_id: MemberId) -> str:
-        if meetup.meeting is None:
-            raise MeetingNotReady(meetup.id)
-        video = self._video_provider(meetup.meeting.provider)
-        return video.join_link(meetup.meeting, member_id).reveal()
-
-    def _send_link(self, tx: Tx, meetup: Meetup, member_id: MemberId) -> None:
-        tx.notify(
-            member_id,
-            MessageKind.MEETING_LINK,
-            **meetup_params(meetup),
-            link=self._link_for(meetup, member_id),
-        )
+        Called after a use case committed a seat: a provider that fails is
+        logged, and the host's next ``send_meeting_links`` sends what is missing.
+        """
+        try:
+            self._register(meetup_id, members)
+            with self._transaction() as tx:
+                meetup = tx.meetup(meetup_id, for_update=True)
+                registered = self._active_registrations(tx, meetup)
+                holders = {
+                    a.member_id
+                    for a in tx.uow.applications.for_meetup(meetup_id)
+                    if a.holds_seat and a.member_id in registered
+                }
+                self._send_links(tx, meetup, [m for m in members if m in holders], registered)
+        except ProforumError as exc:
+            log.warning("sending personal links for meetup %s failed: %s", meetup_id, exc.code)
 
     # -- answering a seat -----------------------------------------------------
 
@@ -89,6 +96,7 @@ class SeatUseCases(ForumBase):
         :raises OfferExpired: the offer, or the confirmation deadline, has passed.
         :raises TooLate: the meetup has started.
         """
+        personal_link = False
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id, for_update=True)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
@@ -105,7 +113,12 @@ class SeatUseCases(ForumBase):
                 tx.notify(actor, MessageKind.PROMOTED, **meetup_params(meetup))
                 plan_reminders(tx, meetup, [actor], self._reminder_offsets)
                 if meetup.links_sent_at is not None and meetup.meeting is not None:
-                    self._send_link(tx, meetup, actor)
+                    if self._registering(meetup.meeting) is None:
+                        self._send_links(tx, meetup, [actor], {})
+                    else:
+                        personal_link = True
+        if personal_link:
+            self._deliver_personal_links(meetup_id, [actor])
         return confirmed
 
     @retry_transient
@@ -120,6 +133,7 @@ class SeatUseCases(ForumBase):
             place, or the meetup was cancelled.
         :raises TooLate: the meetup has started.
         """
+        revoking = 0
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id, for_update=True)
             application = MeetupUseCases._own_application(tx, meetup_id, actor)
@@ -129,7 +143,10 @@ class SeatUseCases(ForumBase):
             if application.takes_seat:
                 withdraw_reminders(tx, meetup, [actor])
                 self._withdraw_offer_warning(tx, meetup, [actor])
+                revoking = self._ask_revocation(tx, meetup, [actor])
                 self._fill_vacancies(tx, meetup)
+        if revoking:
+            self._send_revocations(meetup_id)
         return declined
 
     @staticmethod
@@ -214,6 +231,7 @@ class SeatUseCases(ForumBase):
         )
         members = [a.member_id for a in lapsed]
         withdraw_reminders(tx, meetup, members)
+        self._ask_revocation(tx, meetup, members)
         self._withdraw_offer_warning(tx, meetup, members)
         if tx.now < meetup.starts_at and meetup.state is not MeetupState.CANCELLED:
             tx.notify_many(members, MessageKind.SEAT_EXPIRED, **meetup_params(meetup))
@@ -239,7 +257,9 @@ class SeatUseCases(ForumBase):
                 meetup = tx.meetup(meetup_id, for_update=True)
                 expired += self._expire_lapsed(tx, meetup)
                 offered += len(self._fill_vacancies(tx, meetup))
-        return DeadlineReport(expired=expired, offered=offered)
+        # Links of lapsed seats, and revocations that failed before.
+        revoked = self._send_revocations()
+        return DeadlineReport(expired=expired, offered=offered, revoked=revoked)
 
     # -- capacity -------------------------------------------------------------
 

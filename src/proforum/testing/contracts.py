@@ -1,5 +1,8 @@
 """Contract suites every adapter runs: one mixin per port.
 
+``StorageContract`` (below) for storage backends; ``VideoProviderContract``
+(from :mod:`proforum.testing.video_contract`) for video providers.
+
 A storage backend proves it keeps the storage contract with a few lines::
 
     import pytest
@@ -71,6 +74,7 @@ from proforum.domain.survey import (
 )
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound
 from proforum.ports.storage import Storage
+from proforum.testing.video_contract import VideoProviderContract as VideoProviderContract
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 #: The lease the claim tests take on messages.
@@ -1595,57 +1599,3 @@ class NotifierContract:
         assert "zoom.us" not in repr(notifier)
         assert "zoom.us" not in repr(message)
         assert "zoom.us" not in repr(sample_rendered())
-
-
-# --------------------------------------------------------------------------- video providers
-
-
-class VideoProviderContract:
-    """Tests every video provider must pass; subclass and provide ``provider`` and ``options``.
-
-    ``options`` are what a host passes to ``Forum.set_meeting`` for this provider.
-    """
-
-    @pytest.fixture
-    def provider(self) -> Any:
-        """Return the provider under test."""
-        raise NotImplementedError("define a `provider` fixture")
-
-    @pytest.fixture
-    def options(self) -> dict[str, Any]:
-        """Return the meeting options a host would give."""
-        return {}
-
-    @staticmethod
-    def _request(options: dict[str, Any]) -> Any:
-        from proforum.ports.video import MeetingRequest
-
-        starts = T0 + timedelta(days=9, hours=9)
-        return MeetingRequest(
-            meetup_id=MeetupId("mtp_0001"),
-            title="퍼포먼스 마케터끼리 만나요!",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            time_zone="Asia/Seoul",
-            options=options,
-        )
-
-    def test_create_meeting_returns_a_secret_https_link(
-        self, provider: Any, options: dict[str, Any]
-    ) -> None:
-        """A created meeting names its provider and keeps an https link out of repr()."""
-        meeting = provider.create_meeting(self._request(options))
-        assert meeting.provider == provider.name
-        assert meeting.join_url.reveal().startswith("https://")
-        assert meeting.join_url.reveal() not in repr(meeting)
-
-    def test_join_links_are_secrets_for_each_member(
-        self, provider: Any, options: dict[str, Any]
-    ) -> None:
-        """Every member gets an https join link, wrapped as a Secret."""
-        meeting = provider.create_meeting(self._request(options))
-        for n in (1, 2):
-            link = provider.join_link(meeting, MemberId(f"mem_{n:04d}"))
-            assert isinstance(link, Secret)
-            assert link.reveal().startswith("https://")
-            assert link.reveal() not in repr(link)

@@ -15,8 +15,12 @@ This module does not need pytest or Hypothesis.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,14 +31,19 @@ from proforum.domain.common import MemberId, Secret
 from proforum.domain.identity import Member
 from proforum.domain.meetup import MeetingRef
 from proforum.domain.notification import Message, MessageKind
+from proforum.errors import WebhookRejected
 from proforum.plugins import hookimpl
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import Notifier, NotifierFactory, RenderedMessage
 from proforum.ports.video import (
     AttendanceEntry,
+    AttendanceEvent,
     MeetingRequest,
+    Participant,
+    Registration,
     VideoProvider,
     VideoProviderFactory,
+    WebhookResult,
 )
 
 #: Where the fake provider's meetings live; ``.test`` names never resolve.
@@ -110,6 +119,105 @@ class FakeVideoProvider:
 
     def __repr__(self) -> str:
         return f"FakeVideoProvider(requests={len(self.requests)})"
+
+
+#: The secret :class:`RegisteringFakeVideoProvider` signs its webhooks with.
+FAKE_WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 - a fake for tests, public on purpose
+
+
+class RegisteringFakeVideoProvider(FakeVideoProvider):
+    """A fake with every optional capability: registrants, moves, deletes, webhooks.
+
+    Named ``fake-registrations``.  Each registered participant gets their own
+    link and a registrant id ``reg-<member id>``; revoked registrant ids,
+    moved and deleted meetings are recorded.  Webhooks are JSON bodies
+    ``{"meeting_id", "event": "joined"|"left", "registrant_id", "at"}`` signed
+    with HMAC-SHA256 of the body under :data:`FAKE_WEBHOOK_SECRET`, hex, in the
+    ``x-fake-signature`` header (see :func:`sign_fake_webhook`).
+    """
+
+    name = "fake-registrations"
+
+    def __init__(self, base_url: str = FAKE_VIDEO_BASE_URL) -> None:
+        super().__init__(base_url)
+        #: Every batch :meth:`register` was given, as member ids.
+        self.registered: list[list[MemberId]] = []
+        #: Registrant ids whose links were revoked, in order.
+        self.revoked: list[str] = []
+        #: Every (meeting id, new start) the provider was asked to move to.
+        self.moved: list[tuple[str, datetime]] = []
+        #: Meeting ids deleted, in order (a second delete is not an error).
+        self.deleted: list[str] = []
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def update_meeting(self, meeting: MeetingRef, request: MeetingRequest) -> MeetingRef:
+        """Record the move; the meeting keeps its id and link."""
+        with self._lock:
+            self._check()
+            self.moved.append((meeting.meeting_id, request.starts_at))
+        return meeting
+
+    def cancel_meeting(self, meeting: MeetingRef) -> None:
+        """Record the deletion."""
+        with self._lock:
+            self._check()
+            self.deleted.append(meeting.meeting_id)
+
+    def register(
+        self, meeting: MeetingRef, participants: Sequence[Participant]
+    ) -> Sequence[Registration]:
+        """Register ``participants``: each gets ``…?registrant=reg-<member id>``."""
+        with self._lock:
+            self._check()
+            self.registered.append([p.member_id for p in participants])
+        return [
+            Registration(
+                member_id=p.member_id,
+                join_url=Secret(
+                    f"{self.base_url}/{meeting.meeting_id}?registrant="
+                    f"{quote('reg-' + p.member_id, safe='')}"
+                ),
+                registrant_id=f"reg-{p.member_id}",
+            )
+            for p in participants
+        ]
+
+    def revoke(self, meeting: MeetingRef, registration: Registration) -> None:
+        """Record that ``registration``'s link no longer works."""
+        with self._lock:
+            self._check()
+            self.revoked.append(registration.registrant_id or registration.member_id)
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, now: datetime
+    ) -> WebhookResult:
+        """Check the ``x-fake-signature`` header, then read the event."""
+        given = {k.lower(): v for k, v in headers.items()}.get("x-fake-signature", "")
+        expected = sign_fake_webhook(body)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise WebhookRejected(None, provider=self.name, reason="bad signature")
+        try:
+            data = json.loads(body)
+            event = AttendanceEvent(
+                kind=str(data["event"]),
+                at=datetime.fromisoformat(str(data["at"])),
+                registrant_id=data.get("registrant_id"),
+            )
+            meeting_id = str(data["meeting_id"])
+        except (ValueError, KeyError, TypeError):
+            raise WebhookRejected(None, provider=self.name, reason="malformed body") from None
+        return WebhookResult(meeting_id=meeting_id, events=(event,))
+
+    def __repr__(self) -> str:
+        return f"RegisteringFakeVideoProvider(requests={len(self.requests)})"
+
+
+def sign_fake_webhook(body: bytes) -> str:
+    """The ``x-fake-signature`` of ``body`` for :class:`RegisteringFakeVideoProvider`."""
+    return hmac.new(FAKE_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
 @attrs.frozen

@@ -38,6 +38,7 @@ from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Answer, Choice, Participation, Question, Response, Survey
+from proforum.domain.video_registration import VideoRegistration
 
 Row = Mapping[Any, Any]
 
@@ -375,6 +376,39 @@ def draw_from(r: Row) -> Draw:
         beacon_randomness=r["beacon_randomness"],
         shortfalls=tuple(r["shortfalls"] or ()),
         algorithm=r["algorithm"],
+    )
+
+
+# --------------------------------------------------------------------------- video registrations
+
+
+def registration_row(r: VideoRegistration) -> dict[str, Any]:
+    """Columns of ``video_registrations``; the personal link is revealed into its text column."""
+    return {
+        "meetup_id": r.meetup_id,
+        "member_id": r.member_id,
+        "meeting_id": r.meeting_id,
+        "provider": r.provider,
+        "join_url": r.join_url.reveal(),
+        "registrant_id": r.registrant_id,
+        "registered_at": r.registered_at,
+        "revoke_requested_at": r.revoke_requested_at,
+        "revoked_at": r.revoked_at,
+    }
+
+
+def registration_from(r: Row) -> VideoRegistration:
+    """A :class:`VideoRegistration` from a ``video_registrations`` row."""
+    return VideoRegistration(
+        meetup_id=MeetupId(r["meetup_id"]),
+        member_id=MemberId(r["member_id"]),
+        meeting_id=r["meeting_id"],
+        provider=r["provider"],
+        join_url=Secret(r["join_url"]),
+        registrant_id=r["registrant_id"],
+        registered_at=r["registered_at"],
+        revoke_requested_at=r["revoke_requested_at"],
+        revoked_at=r["revoked_at"],
     )
 
 

@@ -92,6 +92,7 @@ from proforum.domain.survey import (
     ResponseStatistics,
     Survey,
 )
+from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, ProforumError, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
@@ -109,6 +110,7 @@ from proforum.ports.storage import (
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
+    RegistrationRepository,
     ResponseRepository,
     SurveyRepository,
 )
@@ -424,6 +426,10 @@ class _MeetupRepo(_Repo[Meetup]):
         c = self.table.c
         return self._list(c.community_id == community_id, order_by=(c.starts_at, c.id))
 
+    def by_meeting(self, provider: str, meeting_id: str) -> Meetup | None:
+        c = self.table.c
+        return self._first(c.meeting_provider == provider, c.meeting_id == meeting_id)
+
     def confirmation_due(self, now: datetime) -> Sequence[MeetupId]:
         c = self.table.c
         stmt = (
@@ -531,6 +537,36 @@ class _ApplicationRepo(_Repo[Application]):
     def all(self) -> Sequence[Application]:
         c = self.table.c
         return self._list(order_by=(c.applied_at, c.meetup_id, c.member_id))
+
+
+class _RegistrationRepo(_Repo[VideoRegistration]):
+    table = t.video_registrations
+    to_row = staticmethod(m.registration_row)
+    from_row = staticmethod(m.registration_from)
+
+    def add_many(self, registrations: Sequence[VideoRegistration]) -> None:
+        if registrations:
+            rows = [m.registration_row(r) for r in registrations]
+            self._uow.execute(sa.insert(self.table), rows, row={})
+
+    def update(self, registration: VideoRegistration) -> None:
+        self._update(registration)
+
+    def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
+        c = self.table.c
+        return self._list(c.meetup_id == meetup_id, order_by=(c.member_id, c.meeting_id))
+
+    def pending_revocations(self) -> Sequence[VideoRegistration]:
+        c = self.table.c
+        return self._list(
+            c.revoke_requested_at.is_not(None),
+            c.revoked_at.is_(None),
+            order_by=(c.meetup_id, c.member_id, c.meeting_id),
+        )
+
+    def all(self) -> Sequence[VideoRegistration]:
+        c = self.table.c
+        return self._list(order_by=(c.meetup_id, c.member_id, c.meeting_id))
 
 
 class _InterestRepo(_Repo[FollowUpInterest]):
@@ -1112,6 +1148,7 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "applications": (t.applications, m.application_row),
     "commitments": (t.lottery_commitments, m.commitment_row),
     "draws": (t.lottery_draws, m.draw_row),
+    "video_registrations": (t.video_registrations, m.registration_row),
     "follow_up_interests": (t.follow_up_interests, m.interest_row),
     "contact_consents": (t.contact_consents, m.consent_row),
     "surveys": (t.surveys, m.survey_row),
@@ -1147,6 +1184,7 @@ class SqlUnitOfWork:
     applications: ApplicationRepository
     commitments: CommitmentRepository
     draws: DrawRepository
+    registrations: RegistrationRepository
     interests: InterestRepository
     consents: ConsentRepository
     surveys: SurveyRepository
@@ -1201,6 +1239,7 @@ class SqlUnitOfWork:
         self.applications = _ApplicationRepo(self)
         self.commitments = _CommitmentRepo(self)
         self.draws = _DrawRepo(self)
+        self.registrations = _RegistrationRepo(self)
         self.interests = _InterestRepo(self)
         self.consents = _ConsentRepo(self)
         self.surveys = _SurveyRepo(self)

@@ -198,6 +198,8 @@ meetups = sa.Table(
     sa.Index("ix_meetups_community", "community_id", "starts_at", "id"),
     # Drawn meetups whose confirmation deadline passed, found without a scan.
     sa.Index("ix_meetups_confirm_by", "state", "confirm_by"),
+    # The meetup a provider's webhook is about.
+    sa.Index("ix_meetups_meeting", "meeting_provider", "meeting_id"),
 )
 
 applications = sa.Table(
@@ -256,6 +258,23 @@ lottery_draws = sa.Table(
     _text("beacon_randomness", nullable=True),
     sa.Column("shortfalls", sa.JSON(), nullable=True),
     sa.CheckConstraint("seats >= 1", name="seats"),
+)
+
+video_registrations = sa.Table(
+    "video_registrations",
+    metadata,
+    sa.Column("meetup_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("meeting_id", sa.Text(), primary_key=True),
+    sa.Column("provider", sa.String(64), nullable=False),
+    # A personal join link: a Secret in the domain, text here.
+    _text("join_url"),
+    _text("registrant_id", nullable=True),
+    sa.Column("registered_at", UtcDateTime(), nullable=False),
+    sa.Column("revoke_requested_at", UtcDateTime(), nullable=True),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # Revocations still to tell the provider about, found without a scan.
+    sa.Index("ix_video_registrations_revocations", "revoke_requested_at", "revoked_at"),
 )
 
 follow_up_interests = sa.Table(
@@ -425,6 +444,7 @@ ENTITIES: dict[str, str] = {
     "applications": "application",
     "lottery_commitments": "commitment",
     "lottery_draws": "draw",
+    "video_registrations": "video registration",
     "follow_up_interests": "follow-up interest",
     "contact_consents": "contact consent",
     "surveys": "survey",
