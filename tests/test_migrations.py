@@ -390,6 +390,7 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
             uow.registrations.add_many(
                 [
                     VideoRegistration(
+                        id="vrg_story",
                         meetup_id=meetup.id,
                         member_id=members[0].id,
                         provider="zoom",

@@ -231,3 +231,36 @@ def test_the_report_is_matched_by_registrant(
     report = world.forum.end_meetup(world.host.id, meetup_id)
     assert report.attended == (seated[0],)
     assert set(report.no_shows) == set(seated[1:])
+
+
+class _ExpiringLinks(RegisteringFakeVideoProvider):
+    """Links valid for the meeting's times only, like Jitsi tokens."""
+
+    reissue_links_on_move = True
+
+
+def test_links_that_follow_the_schedule_are_reissued_when_the_meetup_moves(
+    backend_url: str,
+) -> None:
+    video = _ExpiringLinks()
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    pm.register(_Plugin(video))
+    clock = ManualClock(T0)
+    with proforum.open(backend_url, clock=clock, ids=SeededIds("moves"), plugin_manager=pm) as f:
+        world = build_world(f, clock)
+        meetup_id = drawn(world)
+        world.forum.send_meeting_links(world.host.id, meetup_id)
+        seated = holders(world, meetup_id)
+        meetup = world.forum.meetup(world.host.id, meetup_id)
+        later = meetup.starts_at + timedelta(hours=2)
+        world.forum.move_meetup(
+            world.host.id, meetup_id, starts_at=later, ends_at=later + timedelta(hours=2)
+        )
+        # The old links were revoked, everyone registered again and sent a new link.
+        assert sorted(video.revoked) == sorted(f"reg-{m}" for m in seated)
+        assert video.registered == [seated, seated]
+        sent = [m.recipient_id for m in world.forum.outbox() if m.kind == "meeting_link"]
+        assert sorted(sent) == sorted(seated * 2)
+        with world.forum.storage.unit_of_work() as uow:
+            rows = uow.registrations.for_meetup(meetup_id)
+        assert sum(1 for r in rows if r.active) == len(seated)

@@ -101,10 +101,8 @@ class _Tables:
         )
         self.commitments: Table[MeetupId, Commitment] = Table("commitment", lambda c: c.meetup_id)
         self.draws: Table[MeetupId, Draw] = Table("draw", lambda d: d.meetup_id)
-        self.registrations: Table[tuple[MeetupId, MemberId, str], VideoRegistration] = Table(
-            "video registration",
-            lambda r: (r.meetup_id, r.member_id, r.meeting_id),
-            groups={"meetup": lambda r: r.meetup_id},
+        self.registrations: Table[str, VideoRegistration] = Table(
+            "video registration", lambda r: r.id, groups={"meetup": lambda r: r.meetup_id}
         )
         self.interests: Table[tuple[MeetupId, MemberId], FollowUpInterest] = Table(
             "follow-up interest",
@@ -339,7 +337,7 @@ class _ApplicationRepo:
 
 
 class _RegistrationRepo:
-    def __init__(self, t: TxTable[tuple[MeetupId, MemberId, str], VideoRegistration]) -> None:
+    def __init__(self, t: TxTable[str, VideoRegistration]) -> None:
         self._t = t
 
     def add_many(self, registrations: Sequence[VideoRegistration]) -> None:
@@ -350,16 +348,20 @@ class _RegistrationRepo:
         self._t.update(registration)
 
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
-        return sorted(self._t.group("meetup", meetup_id), key=lambda r: (r.member_id, r.meeting_id))
+        return sorted(
+            self._t.group("meetup", meetup_id), key=lambda r: (r.member_id, r.registered_at, r.id)
+        )
 
     def pending_revocations(self) -> Sequence[VideoRegistration]:
         return sorted(
             (r for r in self._t.values() if r.revoke_requested_at and r.revoked_at is None),
-            key=lambda r: (r.meetup_id, r.member_id, r.meeting_id),
+            key=lambda r: (r.meetup_id, r.member_id, r.registered_at, r.id),
         )
 
     def all(self) -> Sequence[VideoRegistration]:
-        return sorted(self._t.values(), key=lambda r: (r.meetup_id, r.member_id, r.meeting_id))
+        return sorted(
+            self._t.values(), key=lambda r: (r.meetup_id, r.member_id, r.registered_at, r.id)
+        )
 
 
 class _InterestRepo:

@@ -24,6 +24,9 @@ class VideoRegistration:
     :param revoked_at: the provider confirmed the link no longer works.
     """
 
+    #: proforum's id of this registration: a member registered again after a
+    #: move or a revocation gets a new one, and the old one stays on record.
+    id: str
     meetup_id: MeetupId
     member_id: MemberId
     provider: str

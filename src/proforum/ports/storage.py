@@ -213,7 +213,7 @@ class ApplicationRepository(Protocol):
 
 
 class RegistrationRepository(Protocol):
-    """Participants registered with a meetup's video provider, one per (meetup, member, meeting)."""
+    """Participants registered with a meetup's video provider, unique by id."""
 
     def add_many(self, registrations: Sequence[VideoRegistration]) -> None:
         """Insert several at once (one ``executemany`` on SQL)."""
@@ -222,7 +222,7 @@ class RegistrationRepository(Protocol):
         """Replace an existing registration (a revocation asked for or done)."""
 
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
-        """Registrations of a meetup, by member id then meeting id."""
+        """Registrations of a meetup, by member id, then when registered, then id."""
 
     def pending_revocations(self) -> Sequence[VideoRegistration]:
         """Registrations whose revocation was asked for and not yet confirmed, by meetup."""

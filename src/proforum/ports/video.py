@@ -159,7 +159,13 @@ class MeetingUpdates(Protocol):
 
 
 class Registrations(Protocol):
-    """A provider that registers each participant and gives each a personal link."""
+    """A provider that registers each participant and gives each a personal link.
+
+    A provider whose links are only valid for the meeting's times (signed
+    tokens) sets the class attribute ``reissue_links_on_move = True``: when the
+    meetup moves, proforum revokes the links and registers every seat holder
+    again, sending them the new link.
+    """
 
     def register(
         self, meeting: MeetingRef, participants: Sequence[Participant]

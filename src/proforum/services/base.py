@@ -500,6 +500,9 @@ class ForumBase:
                 )
             return self._notifiers[name]
 
+    def _after_meeting_moved(self, meetup_id: MeetupId) -> None:
+        """Called after a meetup with a video meeting moved; personal links may need reissuing."""
+
     def _video_provider(self, name: str) -> VideoProvider:
         """The video provider called ``name``, built on first use."""
         with self._adapter_lock:

@@ -333,6 +333,8 @@ class MeetupUseCases(ForumBase):
             withdraw_reminders(tx, moved)
             holders = [a.member_id for a in applications if a.holds_seat]
             plan_reminders(tx, moved, holders, self._reminder_offsets)
+        if moved.meeting is not None:
+            self._after_meeting_moved(meetup_id)
         return moved
 
     def propose_follow_up(

@@ -127,6 +127,7 @@ class VideoLinks(ForumBase):
                 gone = registration.member_id not in holders or current.meeting != meeting
                 rows.append(
                     VideoRegistration(
+                        id=tx.ids.new("vrg"),
                         meetup_id=meetup_id,
                         member_id=registration.member_id,
                         provider=meeting.provider,
@@ -139,6 +140,43 @@ class VideoLinks(ForumBase):
                 )
             tx.uow.registrations.add_many(rows)
         return len(rows)
+
+    def _after_meeting_moved(self, meetup_id: MeetupId) -> None:
+        """Reissue personal links whose validity follows the schedule (Jitsi tokens).
+
+        A provider says so with ``reissue_links_on_move = True``.  The old links
+        are revoked, and if links went out, every seat holder is registered
+        again and sent the new one.  A provider failure is logged: the host's
+        next ``send_meeting_links`` sends what is missing.
+        """
+        with self._transaction() as tx:
+            meetup = tx.meetup(meetup_id, for_update=True)
+            meeting = meetup.meeting
+            provider = None if meeting is None else self._registering(meeting)
+            if provider is None or not getattr(provider, "reissue_links_on_move", False):
+                return
+            active = self._active_registrations(tx, meetup)
+            self._ask_revocation(tx, meetup, list(active))
+            holders = [
+                a.member_id for a in tx.uow.applications.for_meetup(meetup_id) if a.holds_seat
+            ]
+            resend = meetup.links_sent_at is not None
+        self._send_revocations(meetup_id)
+        if not resend or not holders:
+            return
+        try:
+            self._register(meetup_id, holders)
+            with self._transaction() as tx:
+                meetup = tx.meetup(meetup_id, for_update=True)
+                registered = self._active_registrations(tx, meetup)
+                still = {
+                    a.member_id
+                    for a in tx.uow.applications.for_meetup(meetup_id)
+                    if a.holds_seat and a.member_id in registered
+                }
+                self._send_links(tx, meetup, [m for m in holders if m in still], registered)
+        except ProforumError as exc:
+            log.warning("reissuing links for meetup %s failed: %s", meetup_id, exc.code)
 
     @staticmethod
     def _ask_revocation(tx: Tx, meetup: Meetup, members: Collection[MemberId]) -> int:

@@ -74,6 +74,8 @@ class JitsiProvider:
     """
 
     name: str = NAME
+    #: Tokens carry the meeting's times: proforum issues them again after a move.
+    reissue_links_on_move: bool = True
 
     def __init__(
         self,
@@ -115,8 +117,8 @@ class JitsiProvider:
         """Record the new times; the room keeps its name.
 
         Only tokens signed from now on get the new window: those issued
-        before keep the old one, and cannot be changed.  Links have to be
-        issued again after a meetup moves (see the README).
+        before keep the old one, and cannot be changed.  proforum reissues the
+        links after a meetup moves (:attr:`reissue_links_on_move`).
         """
         room = self._room(meeting, "update_meeting")
         with self._lock:

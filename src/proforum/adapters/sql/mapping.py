@@ -385,6 +385,7 @@ def draw_from(r: Row) -> Draw:
 def registration_row(r: VideoRegistration) -> dict[str, Any]:
     """Columns of ``video_registrations``; the personal link is revealed into its text column."""
     return {
+        "id": r.id,
         "meetup_id": r.meetup_id,
         "member_id": r.member_id,
         "meeting_id": r.meeting_id,
@@ -400,6 +401,7 @@ def registration_row(r: VideoRegistration) -> dict[str, Any]:
 def registration_from(r: Row) -> VideoRegistration:
     """A :class:`VideoRegistration` from a ``video_registrations`` row."""
     return VideoRegistration(
+        id=r["id"],
         meetup_id=MeetupId(r["meetup_id"]),
         member_id=MemberId(r["member_id"]),
         meeting_id=r["meeting_id"],

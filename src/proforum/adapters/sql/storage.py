@@ -554,19 +554,19 @@ class _RegistrationRepo(_Repo[VideoRegistration]):
 
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[VideoRegistration]:
         c = self.table.c
-        return self._list(c.meetup_id == meetup_id, order_by=(c.member_id, c.meeting_id))
+        return self._list(c.meetup_id == meetup_id, order_by=(c.member_id, c.registered_at, c.id))
 
     def pending_revocations(self) -> Sequence[VideoRegistration]:
         c = self.table.c
         return self._list(
             c.revoke_requested_at.is_not(None),
             c.revoked_at.is_(None),
-            order_by=(c.meetup_id, c.member_id, c.meeting_id),
+            order_by=(c.meetup_id, c.member_id, c.registered_at, c.id),
         )
 
     def all(self) -> Sequence[VideoRegistration]:
         c = self.table.c
-        return self._list(order_by=(c.meetup_id, c.member_id, c.meeting_id))
+        return self._list(order_by=(c.meetup_id, c.member_id, c.registered_at, c.id))
 
 
 class _InterestRepo(_Repo[FollowUpInterest]):

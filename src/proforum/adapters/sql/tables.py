@@ -263,9 +263,10 @@ lottery_draws = sa.Table(
 video_registrations = sa.Table(
     "video_registrations",
     metadata,
-    sa.Column("meetup_id", identifier(), primary_key=True),
-    sa.Column("member_id", identifier(), primary_key=True),
-    sa.Column("meeting_id", sa.Text(), primary_key=True),
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("meetup_id", identifier(), nullable=False),
+    sa.Column("member_id", identifier(), nullable=False),
+    sa.Column("meeting_id", sa.Text(), nullable=False),
     sa.Column("provider", sa.String(64), nullable=False),
     # A personal join link: a Secret in the domain, text here.
     _text("join_url"),
@@ -273,6 +274,7 @@ video_registrations = sa.Table(
     sa.Column("registered_at", UtcDateTime(), nullable=False),
     sa.Column("revoke_requested_at", UtcDateTime(), nullable=True),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_video_registrations_meetup", "meetup_id", "member_id"),
     # Revocations still to tell the provider about, found without a scan.
     sa.Index("ix_video_registrations_revocations", "revoke_requested_at", "revoked_at"),
 )

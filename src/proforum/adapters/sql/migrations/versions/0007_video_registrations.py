@@ -4,10 +4,13 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2027-02-15
 
-* ``video_registrations`` is new: one row per (meetup, member, meeting) with
-  the provider, the personal ``join_url``, the provider's ``registrant_id``,
-  when it was registered, and when its revocation was asked for and done;
-  ``ix_video_registrations_revocations`` finds the revocations still to do.
+* ``video_registrations`` is new: one row per registration (its own ``id``:
+  a member registered again after a move gets a new row) with the meetup, the
+  member, the meeting, the provider, the personal ``join_url``, the
+  provider's ``registrant_id``, when it was registered, and when its
+  revocation was asked for and done; ``ix_video_registrations_meetup`` over
+  ``(meetup_id, member_id)``, and ``ix_video_registrations_revocations`` finds
+  the revocations still to do.
 * ``ix_meetups_meeting`` over ``(meeting_provider, meeting_id)`` finds the
   meetup a provider's webhook is about.
 
@@ -37,6 +40,7 @@ def upgrade() -> None:
     """Create ``video_registrations`` and its index."""
     op.create_table(
         "video_registrations",
+        sa.Column("id", _id_type(), nullable=False),
         sa.Column("meetup_id", _id_type(), nullable=False),
         sa.Column("member_id", _id_type(), nullable=False),
         sa.Column("meeting_id", sa.Text(), nullable=False),
@@ -46,9 +50,10 @@ def upgrade() -> None:
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoke_requested_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint(
-            "meetup_id", "member_id", "meeting_id", name=op.f("pk_video_registrations")
-        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_video_registrations")),
+    )
+    op.create_index(
+        op.f("ix_video_registrations_meetup"), "video_registrations", ["meetup_id", "member_id"]
     )
     op.create_index(
         op.f("ix_video_registrations_revocations"),
@@ -62,4 +67,5 @@ def downgrade() -> None:
     """Back to 0006: no personal links."""
     op.drop_index(op.f("ix_meetups_meeting"), table_name="meetups")
     op.drop_index(op.f("ix_video_registrations_revocations"), table_name="video_registrations")
+    op.drop_index(op.f("ix_video_registrations_meetup"), table_name="video_registrations")
     op.drop_table("video_registrations")
