@@ -467,20 +467,22 @@ def rank_equal_weights(
     """Rank by ``(U descending, id)``: the exact order whenever all weights are equal.
 
     With one weight the key is a non-increasing function of ``U``, so sorting by
-    key with ties broken by descending ``U`` is sorting by descending ``U``.  The
-    sort key is the complemented digest followed by the UTF-8 id (UTF-8 byte
-    order is code-point order).
+    key with ties broken by descending ``U`` is sorting by descending ``U``.
+    Sorting by the digest alone, in reverse, does it with one bytes key per
+    entrant: Python's sort is stable in reverse too, so entrants put in id
+    order first keep that order among equal digests, which is the tie-break.
     """
-    prefix = _prefix(entropy, meetup_id)
+    copy = _prefix(entropy, meetup_id).copy
+    # Already in id order when they come from a commitment: a linear pass then.
+    people = sorted(entrants, key=lambda e: e.id)
 
     def sort_key(entrant: Entrant) -> bytes:
-        member = entrant.id.encode()
-        h = prefix.copy()
-        h.update(member)
+        h = copy()
+        h.update(entrant.id.encode())
         digest: bytes = h.digest()
-        return digest.translate(_INVERT) + member
+        return digest
 
-    return sorted(entrants, key=sort_key)
+    return sorted(people, key=sort_key, reverse=True)
 
 
 def rank(entropy: bytes, meetup_id: str, entrants: Iterable[Entrant]) -> list[Entrant]:
