@@ -460,7 +460,9 @@ class _ResponseRepo:
         # Sorted by the random id: insertion order would reveal who answered when.
         return sorted(self._t.group("survey", survey_id), key=lambda r: r.id)
 
-    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+    def statistics(
+        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
+    ) -> ResponseStatistics:
         return ResponseStatistics.of(survey_id, self.for_survey(survey_id))
 
     def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:

@@ -328,8 +328,15 @@ class ResponseRepository(Protocol):
     def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
         """Responses to a survey, sorted by id."""
 
-    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+    def statistics(
+        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
+    ) -> ResponseStatistics:
         """Integer aggregates of a survey's answers, per question and experience band.
+
+        :param several_rows: the questions whose one answer may be several
+            rows (multiple choice): only their respondents need counting
+            distinctly; any other question has one row per respondent.
+            ``None`` (the default) counts every question distinctly.
 
         Responses per band; per (question, band): how many responses answered,
         COUNT, SUM and SUM of squares of the numeric answers, how many gave

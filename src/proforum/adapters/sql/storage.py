@@ -710,7 +710,9 @@ class _ResponseRepo(_Repo[Response]):
     def all(self) -> Sequence[Response]:
         return self._with_answers()
 
-    def statistics(self, survey_id: SurveyId) -> ResponseStatistics:
+    def statistics(
+        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
+    ) -> ResponseStatistics:
         r, a = self.table.c, t.survey_answers.c
         in_survey = r.survey_id == survey_id
         counted: list[Any] = list(
@@ -718,44 +720,67 @@ class _ResponseRepo(_Repo[Response]):
         )
         bands = {_band(band): int(n) for band, n in counted}
         joined = t.survey_answers.join(self.table, r.id == a.response_id)
-        totals = sa.select(
-            a.question_id,
-            r.band,
-            sa.func.count(sa.distinct(a.response_id)),
-            sa.func.count(a.value),
-            sa.func.coalesce(sa.func.sum(a.value), 0),
-            sa.func.coalesce(sa.func.sum(a.value * a.value), 0),
-            sa.func.count(a.text),
-        )
-        totals = totals.select_from(joined).where(in_survey).group_by(a.question_id, r.band)
-        tallies = sa.select(a.question_id, r.band, a.value, a.choice, sa.func.count())
+        # One pass over the answers, grouped as finely as the report needs:
+        # counts, sums and squares follow from the (value, count) pairs, and
+        # a question's text answers fall into one group of their own.
+        wrote = a.text.is_not(None)
         tallies = (
-            tallies.select_from(joined)
-            .where(in_survey, a.text.is_(None))
-            .group_by(a.question_id, r.band, a.value, a.choice)
+            sa.select(a.question_id, r.band, a.value, a.choice, wrote, sa.func.count())
+            .select_from(joined)
+            .where(in_survey)
+            .group_by(a.question_id, r.band, a.value, a.choice, wrote)
         )
-        values: dict[tuple[str, ExperienceBand | None], dict[int, int]] = {}
-        choices: dict[tuple[str, ExperienceBand | None], dict[str, int]] = {}
+        sums: dict[tuple[str, ExperienceBand | None], dict[str, Any]] = {}
         tallied: list[Any] = list(self._uow.execute(tallies))
-        for question_id, band, value, choice, n in tallied:
+        for question_id, band, value, choice, text, n in tallied:
             key = (question_id, _band(band))
-            if value is not None:
-                values.setdefault(key, {})[int(value)] = int(n)
-            if choice is not None:
-                choices.setdefault(key, {})[choice] = int(n)
-        answers = {}
-        summed: list[Any] = list(self._uow.execute(totals))
-        for question_id, band, respondents, count, total, squares, texts in summed:
-            key = (question_id, _band(band))
-            answers[key] = AnswerAggregate(
-                respondents=int(respondents),
-                count=int(count),
-                total=int(total),
-                squares=int(squares),
-                values=dict(sorted(values.get(key, {}).items())),
-                choices=dict(sorted(choices.get(key, {}).items())),
-                texts=int(texts),
+            entry = sums.setdefault(
+                key,
+                {
+                    "rows": 0,
+                    "count": 0,
+                    "total": 0,
+                    "squares": 0,
+                    "values": {},
+                    "choices": {},
+                    "texts": 0,
+                },
             )
+            n = int(n)
+            entry["rows"] += n
+            if text:
+                entry["texts"] += n
+            if value is not None:
+                entry["values"][int(value)] = n
+                entry["count"] += n
+                entry["total"] += int(value) * n
+                entry["squares"] += int(value) * int(value) * n
+            if choice is not None:
+                entry["choices"][choice] = n
+        # Only a question answered with several rows needs its respondents
+        # counted distinctly; that is the one costly aggregate, so it is asked
+        # for those questions alone.
+        distinct: dict[tuple[str, ExperienceBand | None], int] = {}
+        several = None if several_rows is None else sorted(set(several_rows))
+        if several is None or several:
+            stmt = sa.select(a.question_id, r.band, sa.func.count(sa.distinct(a.response_id)))
+            stmt = stmt.select_from(joined).where(in_survey)
+            if several is not None:
+                stmt = stmt.where(a.question_id.in_(several))
+            rows: list[Any] = list(self._uow.execute(stmt.group_by(a.question_id, r.band)))
+            distinct = {(q, _band(band)): int(n) for q, band, n in rows}
+        answers = {
+            key: AnswerAggregate(
+                respondents=distinct.get(key, entry["rows"]),
+                count=entry["count"],
+                total=entry["total"],
+                squares=entry["squares"],
+                values=dict(sorted(entry["values"].items())),
+                choices=dict(sorted(entry["choices"].items())),
+                texts=entry["texts"],
+            )
+            for key, entry in sums.items()
+        }
         return ResponseStatistics(
             survey_id,
             sum(bands.values()),
