@@ -29,13 +29,13 @@ demo: $(STAMP)
 	$(BIN)/proforum demo $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples plugins bench
-	$(BIN)/ruff format --check src tests examples plugins bench docs README.md
+	$(BIN)/ruff check src tests examples plugins bench tools
+	$(BIN)/ruff format --check src tests examples plugins bench tools docs README.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy $(EXAMPLE_PLUGIN_DIRS:%=%/src)
-	$(BIN)/mypy --strict bench
+	$(BIN)/mypy --strict bench tools
 
 # PostgreSQL tests run against the server PROFORUM_TEST_POSTGRES_URL names, taken
 # unchanged from the environment or the command line, e.g.

@@ -36,7 +36,7 @@ RUN_PAGES = (
     "getting-started.md",
     "ko/getting-started.md",
     "tutorial.md",
-    "concepts/identities.md",
+    "identity.md",
     "concepts/communities.md",
     "lottery.md",
     "meetups.md",

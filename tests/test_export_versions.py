@@ -23,7 +23,7 @@ from proforum import export_versions
 from proforum.domain.common import MemberId
 from proforum.domain.notification import MessageKind
 from proforum.domain.preferences import NotificationPreference
-from proforum.errors import InvalidDocument
+from proforum.errors import InvalidDocument, NicknameTaken
 from proforum.ports.storage import Storage
 from proforum.serialization import EXPORT_VERSION, export_storage, import_storage
 from proforum.testing.contracts import (
@@ -82,7 +82,7 @@ def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_export_holds_the_new_table_and_fields(current: dict[str, Any]) -> None:
-    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 5
+    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 6
     tables = current["tables"]
     assert tables["notification_preferences"] == [
         {"member_id": "mem_0001", "channel": "inbox", "kind": "meetup_announced", "enabled": False},
@@ -272,3 +272,63 @@ def test_a_version_3_lottery_reads_as_entrants_of_weight_one() -> None:
     assert {e.weight for e in commitment.entrants} == {Decimal(1)}
     assert commitment.constraints == Constraints()
     assert commitment.beacon is None
+
+
+# --------------------------------------------------------------------------- version 6
+
+
+def _with_history(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with one member renamed from a look-alike of ``paypal``."""
+    doc = copy.deepcopy(document)
+    doc["tables"]["members"][1]["identity"] = {"kind": "nickname", "value": "새이름"}
+    doc["tables"]["nickname_history"] = [
+        {
+            "id": "nck_0001",
+            "member_id": "mem_0002",
+            "old_nickname": "paypa1",
+            "old_key": "paypal",
+            "new_nickname": "새이름",
+            "reason": "사칭 신고 / reported as impersonation",
+            "changed_by": "mem_0001",
+            "changed_at": "2026-12-01T02:00:00+00:00",
+        }
+    ]
+    return doc
+
+
+def test_a_version_6_export_with_nickname_history_imports_exactly(
+    current: dict[str, Any], url: str
+) -> None:
+    """The history comes back, and the old key stays reserved for its holder."""
+    document = _with_history(current)
+    with proforum.open(url) as copy_:
+        copy_.import_data(document)
+        assert copy_.export_data() == document
+        with pytest.raises(NicknameTaken):
+            copy_.register_member(job_function="development", nickname="PayPal")
+
+
+def test_a_version_5_export_imports_with_an_empty_history(
+    current: dict[str, Any], url: str
+) -> None:
+    old = copy.deepcopy(current)
+    old["version"] = 5
+    del old["tables"]["nickname_history"]
+    with proforum.open(url) as copy_:
+        copy_.import_data(old)
+        assert copy_.export_data() == current
+
+
+def test_an_old_export_with_nicknames_that_now_look_alike_is_refused(
+    current: dict[str, Any], url: str
+) -> None:
+    """Keys are derived on import with today's rule: two look-alikes cannot both come in."""
+    old = copy.deepcopy(current)
+    old["version"] = 5
+    del old["tables"]["nickname_history"]
+    old["tables"]["members"][0]["identity"] = {"kind": "nickname", "value": "paypal"}
+    old["tables"]["members"][1]["identity"] = {"kind": "nickname", "value": "p\u0430ypal"}
+    with proforum.open(url) as copy_:
+        with pytest.raises((NicknameTaken, InvalidDocument)):
+            copy_.import_data(old)
+        assert copy_.export_data()["tables"]["members"] == []

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import threading
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
@@ -38,11 +39,14 @@ from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
 from proforum.domain.common import Secret
+from proforum.domain.confusables import confusable_key
+from proforum.domain.identity import Nickname
 from proforum.domain.lottery import Constraints, Entrant
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.video_registration import VideoRegistration
-from proforum.errors import SchemaOutdated, SchemaTooNew, StorageError
+from proforum.errors import NicknameTaken, SchemaOutdated, SchemaTooNew, StorageError
 from proforum.ports.clock import ManualClock, SeededIds
 from proforum.testing.contracts import sample_member
 from sql_support import postgres_database, postgres_schema, sqlite_url
@@ -340,6 +344,7 @@ Rows = Callable[[Any], list[dict[str, Any]]]
 #: For each table, its rows as the SQL mapping writes them today.
 _ROWS: dict[str, Rows] = {
     "members": _each(lambda u: u.members.all(), mapping.member_row),
+    "nickname_history": _each(lambda u: u.nickname_history.all(), mapping.nickname_change_row),
     "communities": _each(lambda u: u.communities.all(), mapping.community_row),
     "memberships": _each(lambda u: u.memberships.all(), mapping.membership_row),
     "posts": _each(lambda u: u.posts.all(), mapping.post_row),
@@ -382,6 +387,20 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
         messages = uow.messages.all()
         if not any(m.subject for m in messages):
             uow.messages.update(attrs.evolve(messages[0], subject="mtp_story"))
+        if not uow.nickname_history.all():
+            nick = next(m for m in members if isinstance(m.identity, Nickname))
+            uow.nickname_history.add(
+                NicknameChange(
+                    id="nck_story",
+                    member_id=nick.id,
+                    old_nickname="Paypa1",
+                    old_key=confusable_key("Paypa1"),
+                    new_nickname=nick.identity.value,
+                    reason="본인 요청 / asked by the member",
+                    changed_by=members[0].id,
+                    changed_at=clock.now(),
+                )
+            )
         if not uow.registrations.all():
             # The story's manual link registers nobody: one personal link, revoked.
             meetup = next(m for m in uow.meetups.all() if m.meeting is not None)
@@ -598,12 +617,36 @@ class Registrations0007(Reshape):
         return {**document, "tables": {**document["tables"], "video_registrations": []}}
 
 
+class NicknameKeys0008(Reshape):
+    """0008: nickname keys folded width and case only; no nickname history."""
+
+    revision = "0008"
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        del rows["nickname_history"]
+        for member in rows["members"]:
+            if member["identity_kind"] == "nickname":
+                member["nickname_key"] = _width_and_case_key(member["identity_value"])
+            del member["nickname_visual_key"]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        return {**document, "tables": {**document["tables"], "nickname_history": []}}
+
+
+def _width_and_case_key(value: str) -> str:
+    """The nickname key before 0008."""
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
 RESHAPES: list[Reshape] = [
     SurveyQuestions0003(),
     MessageClaims0004(),
     Preferences0005(),
     Lottery0006(),
     Registrations0007(),
+    NicknameKeys0008(),
 ]
 
 
@@ -794,7 +837,7 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
         assert upgraded.export_data() == Preferences0005().export(
-            Lottery0006().export(Registrations0007().export(everything))
+            Lottery0006().export(Registrations0007().export(NicknameKeys0008().export(everything)))
         )
 
 
@@ -839,5 +882,70 @@ def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
         assert upgraded.export_data() == Lottery0006().export(
-            Registrations0007().export(everything)
+            Registrations0007().export(NicknameKeys0008().export(everything))
         )
+
+
+# --------------------------------------------------------------------------- 0008: look-alike keys
+
+
+def _members_at_0007(url: str, nicknames: dict[str, str]) -> None:
+    """A database at 0007 holding nickname members keyed the way 0007 keyed them."""
+    schema.upgrade(url, "0007")
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.begin() as conn:
+            members = sa.Table("members", sa.MetaData(), autoload_with=conn)
+            for member_id, nickname in nicknames.items():
+                row = mapping.member_row(sample_member(int(member_id[-4:]), nickname=nickname))
+                row.update(id=member_id, nickname_key=_width_and_case_key(nickname))
+                columns = [column.name for column in members.columns]
+                conn.execute(sa.insert(members), [{k: row[k] for k in columns}])
+    finally:
+        engine.dispose()
+
+
+def _keys(url: str) -> dict[str, str]:
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, nickname_key FROM members ORDER BY id"))
+            return dict(rows.all())  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def test_0008_recomputes_nickname_keys_with_the_skeleton(empty_url: str) -> None:
+    """Keys change to the look-alike form; two members swapping keys do not trip the index."""
+    _members_at_0007(
+        empty_url,
+        {"mem_0001": "Paypa1", "mem_0002": "Modern", "mem_0003": "마케터", "mem_0004": "rn"},
+    )
+    # 0007 keyed "rn" as "rn": after the upgrade "Modern" takes a key with "rn" in it, too.
+    assert _keys(empty_url)["mem_0001"] == "paypa1"
+    schema.upgrade(empty_url)
+    assert _keys(empty_url) == {
+        "mem_0001": "paypal",
+        "mem_0002": "rnodern",
+        "mem_0003": "마케터",
+        "mem_0004": "rn",
+    }
+    with proforum.open(empty_url) as forum, pytest.raises(NicknameTaken):
+        forum.register_member(job_function="development", nickname="paypal")
+    command.downgrade(schema.alembic_config(url=empty_url), "0007")
+    assert _keys(empty_url)["mem_0001"] == "paypa1"
+
+
+def test_0008_stops_on_nicknames_that_now_look_the_same(empty_url: str) -> None:
+    """Two stored look-alikes stop the upgrade, naming both members; nothing changes."""
+    _members_at_0007(empty_url, {"mem_0001": "PayPal", "mem_0002": "PayPaI"})
+    before = _keys(empty_url)
+    with pytest.raises(RuntimeError, match="mem_0001 and mem_0002"):
+        schema.upgrade(empty_url)
+    assert _keys(empty_url) == before
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0007"
+    finally:
+        engine.dispose()

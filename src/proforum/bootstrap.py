@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
 import pluggy
 
+from proforum.domain.common import MemberId, check_id
 from proforum.domain.notification import RetryPolicy
 from proforum.domain.preferences import DEFAULT_REMINDER_OFFSETS, check_reminder_offsets
 from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
@@ -61,6 +62,7 @@ def open(
     max_delivery_attempts: int = 5,
     retry_policy: RetryPolicy | None = None,
     reminder_offsets: Sequence[timedelta] = DEFAULT_REMINDER_OFFSETS,
+    site_operators: Collection[str] = (),
 ) -> Forum:
     """Open a forum on the storage at ``url``.
 
@@ -86,6 +88,9 @@ def open(
         backoff with full jitter; 30 s doubling up to 6 h by default).
     :param reminder_offsets: how long before a meetup its seat holders are
         reminded; a day and an hour by default, ``()`` for no planned reminders.
+    :param site_operators: ids of the members who run the whole site: they,
+        and only they, change a member's fixed nickname.  Community roles
+        (operator of one community) do not reach across the site.
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
@@ -106,6 +111,10 @@ def open(
     for channel in channels:
         pick("notifier", notifier_factories, channel)
     offsets = check_reminder_offsets(reminder_offsets)
+    if isinstance(site_operators, str):
+        # A lone id would be taken for a collection of its characters.
+        raise InvalidInput(None)
+    operators = frozenset(MemberId(check_id("member_id", m)) for m in site_operators)
     storage = _storage_factory(pm, url).open(url)
     the_clock = clock or SystemClock()
     forum = Forum(
@@ -124,6 +133,7 @@ def open(
         max_delivery_attempts=max_delivery_attempts,
         retry_policy=retry_policy or RetryPolicy(),
         reminder_offsets=offsets,
+        site_operators=operators,
     )
     try:
         # The chosen notifiers are built now so that their settings are

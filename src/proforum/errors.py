@@ -20,6 +20,7 @@ Lang = Literal["ko", "en"]
 #: How entity kinds named in ``entity=`` parameters read in each language.
 ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "member": ("회원", "member"),
+    "nickname change": ("닉네임 변경 기록", "nickname change"),
     "community": ("커뮤니티", "community"),
     "membership": ("커뮤니티 가입 정보", "membership"),
     "post": ("게시글", "post"),
@@ -105,16 +106,15 @@ class InvalidInput(ProforumError):
 
 
 class InvalidNickname(InvalidInput):
-    """A nickname is empty, too short or long, or contains forbidden characters."""
+    """A nickname breaks a rule: its length, a forbidden character, or its spacing.
+
+    ``rule_ko`` and ``rule_en`` say which rule; ``min`` and ``max`` are the
+    length limits in user-perceived characters.
+    """
 
     code = "input.nickname"
-    template_ko = (
-        "닉네임은 {min}자 이상 {max}자 이하이며 보이지 않는 문자나 제어 문자를 쓸 수 없습니다."
-    )
-    template_en = (
-        "A nickname must be {min} to {max} characters long and may not contain "
-        "invisible or control characters."
-    )
+    template_ko = "이 닉네임은 쓸 수 없습니다: {rule_ko}."
+    template_en = "This nickname cannot be used: {rule_en}."
 
 
 class InvalidRealName(InvalidInput):

@@ -19,6 +19,9 @@ rewrite the tables:
   the default seat rules and no constraints, and the new tables start empty.
 * Version 4 (before personal video links) had no ``video_registrations``
   table; as migration ``0007`` does, it starts empty.
+* Version 5 (before nickname changes by operators) had no
+  ``nickname_history`` table; it starts empty.  Nickname keys are not part
+  of a document: the import derives them with today's look-alike rule.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 #: The version :func:`proforum.serialization.export_storage` writes.
-CURRENT: Final = 5
+CURRENT: Final = 6
 #: The versions :func:`upgrade` reads.
-READABLE: Final = frozenset({1, 2, 3, 4, 5})
+READABLE: Final = frozenset({1, 2, 3, 4, 5, 6})
 #: Tables each version added: a document of an earlier version has none of them.
 TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     3: frozenset({"notification_preferences"}),
     4: frozenset({"follow_up_interests", "contact_consents"}),
     5: frozenset({"video_registrations"}),
+    6: frozenset({"nickname_history"}),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
 V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
@@ -66,6 +70,8 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
         _lottery_v3(upgraded)
     if version <= 4:
         upgraded.setdefault("video_registrations", [])
+    if version <= 5:
+        upgraded.setdefault("nickname_history", [])
     return upgraded
 
 

@@ -24,6 +24,7 @@ from proforum.domain.identity import Identity, Nickname, RealName
 from proforum.domain.identity import Member as MemberT
 from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, Meetup
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Participation, Response, Survey
@@ -39,6 +40,7 @@ EXPORT_VERSION: Final = export_versions.CURRENT
 #: order is the order of import: a row's references are loaded before it.
 _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]]] = {
     "members": (MemberT, lambda u: u.members.all()),
+    "nickname_history": (NicknameChange, lambda u: u.nickname_history.all()),
     "communities": (Community, lambda u: u.communities.all()),
     "memberships": (Membership, lambda u: u.memberships.all()),
     "posts": (Post, lambda u: u.posts.all()),

@@ -32,6 +32,7 @@ from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord, participation_record
 from proforum.domain.preferences import NotificationPreference
@@ -52,6 +53,7 @@ from proforum.ports.storage import (
     MemberRepository,
     MembershipRepository,
     MessageRepository,
+    NicknameHistoryRepository,
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
@@ -70,8 +72,16 @@ class _Tables:
         self.members: Table[MemberId, Member] = Table(
             "member",
             lambda m: m.id,
-            unique={"nickname": lambda m: m.nickname_key},
-            on_unique={"nickname": NicknameTaken},
+            unique={
+                "nickname": lambda m: m.nickname_key,
+                "nickname_visual": lambda m: m.nickname_visual_key,
+            },
+            on_unique={"nickname": NicknameTaken, "nickname_visual": NicknameTaken},
+        )
+        self.nickname_history: Table[str, NicknameChange] = Table(
+            "nickname change",
+            lambda c: c.id,
+            groups={"member": lambda c: c.member_id, "key": lambda c: c.old_key},
         )
         self.communities: Table[CommunityId, Community] = Table(
             "community", lambda c: c.id, unique={"slug": lambda c: c.slug}
@@ -156,6 +166,9 @@ class _MemberRepo:
     def by_nickname_key(self, key: str) -> Member | None:
         return self._t.find("nickname", key)
 
+    def by_nickname_visual_key(self, visual_key: str) -> Member | None:
+        return self._t.find("nickname_visual", visual_key)
+
     def add(self, member: Member) -> None:
         self._t.insert(member)
 
@@ -164,6 +177,24 @@ class _MemberRepo:
 
     def all(self) -> Sequence[Member]:
         return sorted(self._t.values(), key=lambda m: (m.registered_at, m.id))
+
+
+class _NicknameHistoryRepo:
+    def __init__(self, t: TxTable[str, NicknameChange]) -> None:
+        self._t = t
+
+    def add(self, change: NicknameChange) -> None:
+        self._t.insert(change)
+
+    def for_member(self, member_id: MemberId) -> Sequence[NicknameChange]:
+        return sorted(self._t.group("member", member_id), key=lambda c: (c.changed_at, c.id))
+
+    def holder_of_key(self, key: str) -> MemberId | None:
+        changes = sorted(self._t.group("key", key), key=lambda c: (c.changed_at, c.id))
+        return changes[0].member_id if changes else None
+
+    def all(self) -> Sequence[NicknameChange]:
+        return sorted(self._t.values(), key=lambda c: (c.changed_at, c.id))
 
 
 class _CommunityRepo:
@@ -740,6 +771,7 @@ class MemoryUnitOfWork:
     """One serialisable transaction over a :class:`MemoryStorage`."""
 
     members: MemberRepository
+    nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
     posts: PostRepository
@@ -782,6 +814,7 @@ class MemoryUnitOfWork:
         t = self._storage._tables
         v = self._view
         self.members = _MemberRepo(v(t.members))
+        self.nickname_history = _NicknameHistoryRepo(v(t.nickname_history))
         self.communities = _CommunityRepo(v(t.communities))
         memberships, applications = v(t.memberships), v(t.applications)
         self.memberships = _MembershipRepo(memberships)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 import attrs
+import regex
 
 from proforum.domain.common import (
     MemberId,
@@ -17,6 +18,7 @@ from proforum.domain.common import (
     has_forbidden_characters,
     utc_validator,
 )
+from proforum.domain.confusables import confusable_key, visual_key
 from proforum.errors import InvalidEmail, InvalidNickname, InvalidProfile, InvalidRealName
 
 NICKNAME_MIN = 2
@@ -26,6 +28,25 @@ COMPANY_MAX = 100
 MAX_YEARS_OF_EXPERIENCE = 70
 
 Locale = Literal["ko", "en"]
+
+# Extended grapheme clusters (UAX #29): what a reader sees as one character.
+_GRAPHEME = regex.compile(r"\X")
+
+
+#: The most code points one user-perceived character of a nickname may hold
+#: (a base letter and its marks, an emoji with its skin tone, a flag).  More is
+#: marks stacked to draw over the neighbouring characters.
+CLUSTER_MAX = 4
+
+
+def graphemes(text: str) -> list[str]:
+    """Split ``text`` into user-perceived characters (UAX #29 extended grapheme clusters)."""
+    return _GRAPHEME.findall(text)
+
+
+def grapheme_count(text: str) -> int:
+    """Count the user-perceived characters of ``text``."""
+    return len(graphemes(text))
 
 
 def _normalise_name(value: object) -> str | None:
@@ -71,27 +92,65 @@ class Nickname:
     def parse(cls, raw: object) -> Nickname:
         """Validate and normalise ``raw``; raise :class:`InvalidNickname` when it is not allowed.
 
-        The length is counted after NFC normalisation, so a Hangul syllable typed as
-        separate jamo counts once, exactly like the precomposed syllable.
+        The length is counted in grapheme clusters after NFC normalisation: a
+        Hangul syllable counts once whether typed precomposed or as jamo, and
+        so does a letter with its combining marks.
         """
         text = _normalise_name(raw)
-        if (
-            text is None
-            or not NICKNAME_MIN <= len(text) <= NICKNAME_MAX
-            or has_forbidden_characters(text)
-            or any(ch.isspace() and ch != " " for ch in text)
-        ):
-            raise InvalidNickname(raw, min=NICKNAME_MIN, max=NICKNAME_MAX)
+        clusters = graphemes(text) if text is not None else []
+        if text is None or not NICKNAME_MIN <= len(clusters) <= NICKNAME_MAX:
+            raise InvalidNickname(
+                raw,
+                min=NICKNAME_MIN,
+                max=NICKNAME_MAX,
+                rule_ko=f"닉네임은 {NICKNAME_MIN}자 이상 {NICKNAME_MAX}자 이하입니다",
+                rule_en=f"a nickname is {NICKNAME_MIN} to {NICKNAME_MAX} characters long",
+            )
+        if has_forbidden_characters(text):
+            raise InvalidNickname(
+                raw,
+                min=NICKNAME_MIN,
+                max=NICKNAME_MAX,
+                rule_ko="보이지 않는 문자, 제어 문자, 글자 방향 제어 문자는 쓸 수 없습니다",
+                rule_en="invisible, control and text-direction characters are not allowed",
+            )
+        if any(len(cluster) > CLUSTER_MAX for cluster in clusters):
+            raise InvalidNickname(
+                raw,
+                min=NICKNAME_MIN,
+                max=NICKNAME_MAX,
+                rule_ko="한 글자에 결합 문자를 여러 개 겹쳐 쓸 수 없습니다",
+                rule_en="a character may not carry a stack of combining marks",
+            )
+        if "  " in text or any(ch.isspace() and ch != " " for ch in text):
+            raise InvalidNickname(
+                raw,
+                min=NICKNAME_MIN,
+                max=NICKNAME_MAX,
+                rule_ko="공백은 글자 사이에 한 칸씩만 쓸 수 있습니다",
+                rule_en="only single spaces between characters are allowed",
+            )
         return cls(text)
 
     @property
     def key(self) -> str:
-        """The comparison form used for uniqueness: NFKC, then case folding.
+        """The comparison form used for uniqueness (see :func:`confusable_key`).
 
-        Full-width letters, the Kelvin sign and case variants all map to one key,
-        so nobody can register a look-alike of an existing nickname that way.
+        Width, case and look-alike characters fold together: a full-width
+        letter, the Kelvin sign, a Cyrillic ``а`` for a Latin ``a`` or the digit
+        ``1`` for ``l`` give the key of the plain name, so nobody can register a
+        look-alike of an existing nickname.  Hangul syllables are kept whole,
+        and Hangul mixed with Latin is allowed.
         """
-        return unicodedata.normalize("NFKC", self.value).casefold()
+        return confusable_key(self.value)
+
+    @property
+    def visual_key(self) -> str:
+        """The second uniqueness key: the skeleton with case kept (see :func:`visual_key`).
+
+        ``PayPaI`` with a capital ``I`` has the visual key of ``PayPal``.
+        """
+        return visual_key(self.value)
 
     @property
     def display(self) -> str:
@@ -218,3 +277,8 @@ class Member:
     def nickname_key(self) -> str | None:
         """The uniqueness key of the nickname, or ``None`` for a real-name member."""
         return self.identity.key if isinstance(self.identity, Nickname) else None
+
+    @property
+    def nickname_visual_key(self) -> str | None:
+        """The case-keeping look-alike key of the nickname, or ``None`` for a real name."""
+        return self.identity.visual_key if isinstance(self.identity, Nickname) else None

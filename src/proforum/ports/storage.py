@@ -33,6 +33,7 @@ from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
@@ -49,6 +50,9 @@ class MemberRepository(Protocol):
     def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, Member]:
         """Return the members that exist among ``member_ids``, in one query."""
 
+    def by_nickname_visual_key(self, visual_key: str) -> Member | None:
+        """The member whose nickname has this case-keeping look-alike key, or ``None``."""
+
     def by_nickname_key(self, key: str) -> Member | None:
         """Return the member whose nickname has ``key``."""
 
@@ -60,6 +64,22 @@ class MemberRepository(Protocol):
 
     def all(self) -> Sequence[Member]:
         """Every member, by registration time then id."""
+
+
+class NicknameHistoryRepository(Protocol):
+    """Every change an operator made to a member's nickname."""
+
+    def add(self, change: NicknameChange) -> None:
+        """Record a change."""
+
+    def for_member(self, member_id: MemberId) -> Sequence[NicknameChange]:
+        """A member's changes, oldest first."""
+
+    def holder_of_key(self, key: str) -> MemberId | None:
+        """The member who once had a nickname of this key, or ``None``."""
+
+    def all(self) -> Sequence[NicknameChange]:
+        """Every change, oldest first."""
 
 
 class CommunityRepository(Protocol):
@@ -580,6 +600,7 @@ class InboxRepository(Protocol):
 #: The tables :meth:`UnitOfWork.load` takes, named as in an export document.
 LOADABLE_TABLES: Final = (
     "members",
+    "nickname_history",
     "communities",
     "memberships",
     "posts",
@@ -604,6 +625,7 @@ class UnitOfWork(Protocol):
     """One transaction over every repository."""
 
     members: MemberRepository
+    nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
     posts: PostRepository

@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -273,6 +273,7 @@ class ForumBase:
         retry_policy: RetryPolicy,
         reminder_offsets: Sequence[timedelta] = (),
         seeds: SeedSource | None = None,
+        site_operators: Collection[MemberId] = (),
     ) -> None:
         self._storage = storage
         self._pm = plugin_manager
@@ -294,6 +295,7 @@ class ForumBase:
         self._retry = retry_policy
         self._reminder_offsets = tuple(reminder_offsets)
         self._seeds: SeedSource = seeds or SystemSeeds()
+        self._site_operators = frozenset(site_operators)
 
     @property
     def storage(self) -> Storage:
@@ -309,6 +311,12 @@ class ForumBase:
     def plugin_manager(self) -> pluggy.PluginManager:
         """The plugin manager whose hooks this forum calls."""
         return self._pm
+
+    def _require_site_operator(self, actor: MemberId) -> None:
+        """Refuse anyone not named in ``site_operators`` when the forum was opened."""
+        check_id("member_id", actor)
+        if actor not in self._site_operators:
+            raise RoleRequired(actor, roles_ko="사이트 운영자", roles_en="site operator")
 
     @contextmanager
     def _transaction(self) -> Iterator[Tx]:

@@ -10,6 +10,7 @@ from proforum.domain.common import CommunityId, MemberId, check_slug, check_time
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.events import MemberRegistered
 from proforum.domain.identity import Identity, Locale, Member, Nickname, RealName, check_email
+from proforum.domain.nickname_history import REASON_MAX, NicknameChange
 from proforum.errors import (
     AlreadyExists,
     AlreadyMember,
@@ -70,7 +71,7 @@ class MemberUseCases(ForumBase):
         )
         clean_company = None if company is None else clean_text("company", company, max_len=100)
         with self._transaction() as tx:
-            if isinstance(identity, Nickname) and tx.uow.members.by_nickname_key(identity.key):
+            if isinstance(identity, Nickname) and self._nickname_in_use(tx, identity, None):
                 raise NicknameTaken(nickname)
             member = Member(
                 id=MemberId(tx.ids.new("mem")),
@@ -126,6 +127,85 @@ class MemberUseCases(ForumBase):
             if isinstance(member.identity, Nickname):
                 raise NicknameLocked(new_nickname)
             raise InvalidInput(new_nickname)
+
+    def rename_nickname(
+        self, actor: MemberId, member_id: MemberId, new_nickname: str, *, reason: str
+    ) -> Member:
+        """Change a member's fixed nickname; site operators only, with a recorded reason.
+
+        The change is kept in the member's :meth:`nickname_history`, and the
+        old nickname stays reserved for this member: nobody else can register
+        it or a look-alike of it, so it cannot be taken up to speak under a
+        name others knew.  The member may be given an old nickname of their
+        own back.
+
+        :raises RoleRequired: the actor is not one of the forum's ``site_operators``.
+        :raises InvalidNickname: the new nickname breaks a nickname rule.
+        :raises InvalidText: the reason is empty or longer than 500 characters.
+        :raises NotFound: no such member.
+        :raises InvalidProfile: the member speaks under a real name, not a nickname.
+        :raises NicknameTaken: another member has, or once had, this nickname or
+            a look-alike of it.
+        """
+        self._require_site_operator(actor)
+        nickname = Nickname.parse(new_nickname)
+        clean_reason = clean_text("reason", reason, max_len=REASON_MAX, multiline=True)
+        with self._transaction() as tx:
+            member = tx.member(member_id)
+            old = member.identity
+            if not isinstance(old, Nickname):
+                raise InvalidProfile(
+                    None,
+                    field="identity",
+                    rule_ko="실명으로 활동하는 회원에게는 바꿀 닉네임이 없습니다",
+                    rule_en="a member who speaks under a real name has no nickname to change",
+                )
+            if self._nickname_in_use(tx, nickname, member.id):
+                raise NicknameTaken(new_nickname)
+            renamed = attrs.evolve(member, identity=nickname)
+            tx.uow.members.update(renamed)
+            tx.uow.nickname_history.add(
+                NicknameChange(
+                    id=tx.ids.new("nck"),
+                    member_id=member.id,
+                    old_nickname=old.value,
+                    old_key=old.key,
+                    new_nickname=nickname.value,
+                    reason=clean_reason,
+                    changed_by=actor,
+                    changed_at=tx.now,
+                )
+            )
+        return renamed
+
+    def nickname_history(self, actor: MemberId, member_id: MemberId) -> Sequence[NicknameChange]:
+        """The changes made to a member's nickname, oldest first.
+
+        Any member may see which nicknames someone spoke under before; the
+        reasons are shown only to that member and to site operators (for
+        everyone else :attr:`~NicknameChange.reason` is empty).
+
+        :raises NotFound: the actor or the member does not exist.
+        """
+        with self._transaction() as tx:
+            tx.member(actor)
+            tx.member(member_id)
+            changes = tx.uow.nickname_history.for_member(member_id)
+        if actor == member_id or actor in self._site_operators:
+            return changes
+        return [attrs.evolve(change, reason="") for change in changes]
+
+    @staticmethod
+    def _nickname_in_use(tx: Tx, nickname: Nickname, member_id: MemberId | None) -> bool:
+        """Tell whether a member other than ``member_id`` has or once had a look-alike."""
+        for holder in (
+            tx.uow.members.by_nickname_key(nickname.key),
+            tx.uow.members.by_nickname_visual_key(nickname.visual_key),
+        ):
+            if holder is not None and holder.id != member_id:
+                return True
+        former = tx.uow.nickname_history.holder_of_key(nickname.key)
+        return former is not None and former != member_id
 
     # -- communities ---------------------------------------------------------
 

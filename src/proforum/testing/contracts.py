@@ -56,6 +56,7 @@ from proforum.domain.content import Comment, Post
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
@@ -323,6 +324,58 @@ class StorageContract:
         self._put(storage, sample_member(3), sample_member(4))
         with storage.unit_of_work() as uow:
             assert [m.id for m in uow.members.all()] == ["mem_0001", "mem_0003", "mem_0004"]
+
+    def test_look_alike_nicknames_share_a_key(self, storage: Storage) -> None:
+        """A Cyrillic letter or a digit standing in for a Latin letter clashes too."""
+        self._put(storage, sample_member(1, nickname="paypal"))
+        for n, look_alike in enumerate(("p\u0430ypal", "paypa1", "ＰＡＹＰＡＬ"), start=2):
+            with pytest.raises(NicknameTaken), storage.unit_of_work() as uow:
+                uow.members.add(sample_member(n, nickname=look_alike))
+        # A capital I for a small l: only the case-keeping visual key sees it.
+        self._put(storage, sample_member(5, nickname="PayPal2"))
+        with pytest.raises(NicknameTaken), storage.unit_of_work() as uow:
+            uow.members.add(sample_member(6, nickname="PayPaI2"))
+        with storage.unit_of_work() as uow:
+            assert uow.members.by_nickname_visual_key("PayPal2") == sample_member(
+                5, nickname="PayPal2"
+            )
+            assert uow.members.by_nickname_visual_key("paypal2") is None
+        # Distinct Hangul words stay distinct, even when their jamo look alike.
+        self._put(storage, sample_member(7, nickname="각가"), sample_member(8, nickname="가까"))
+
+    def test_nickname_history_round_trip(self, storage: Storage) -> None:
+        """Changes come back per member, oldest first; an old key names its first holder."""
+        self._put(storage, sample_member(1, nickname="새이름"), sample_member(2))
+        first = NicknameChange(
+            id="nck_0001",
+            member_id=MemberId("mem_0001"),
+            old_nickname="옛이름",
+            old_key="옛이름",
+            new_nickname="중간이름",
+            reason="본인 요청",
+            changed_by=MemberId("mem_0002"),
+            changed_at=T0,
+        )
+        second = attrs.evolve(
+            first,
+            id="nck_0002",
+            old_nickname="중간이름",
+            old_key="중간이름",
+            new_nickname="새이름",
+            changed_at=T0 + timedelta(days=1),
+        )
+        with storage.unit_of_work() as uow:
+            uow.nickname_history.add(second)
+            uow.nickname_history.add(first)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.nickname_history.for_member(MemberId("mem_0001"))) == [first, second]
+            assert list(uow.nickname_history.for_member(MemberId("mem_0002"))) == []
+            assert list(uow.nickname_history.all()) == [first, second]
+            assert uow.nickname_history.holder_of_key("중간이름") == "mem_0001"
+            assert uow.nickname_history.holder_of_key("새이름") is None
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.nickname_history.add(first)
 
     def test_member_update(self, storage: Storage) -> None:
         """Updates replace the row; updating a missing member raises NotFound."""

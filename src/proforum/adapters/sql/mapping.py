@@ -34,6 +34,7 @@ from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Member, Nickname, RealName
 from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, MeetingRef, Meetup
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.seat_rules import SeatRules
@@ -57,6 +58,7 @@ def member_row(m: Member) -> dict[str, Any]:
         "identity_kind": m.identity.kind,
         "identity_value": m.identity.value,
         "nickname_key": m.nickname_key,
+        "nickname_visual_key": m.nickname_visual_key,
         "job_function": m.job_function,
         "registered_at": m.registered_at,
         "company": m.company,
@@ -84,6 +86,34 @@ def member_from(r: Row) -> Member:
         locale=r["locale"],
         time_zone=r["time_zone"],
         email=r["email"],
+    )
+
+
+def nickname_change_row(c: NicknameChange) -> dict[str, Any]:
+    """Columns of ``nickname_history``."""
+    return {
+        "id": c.id,
+        "member_id": c.member_id,
+        "old_nickname": c.old_nickname,
+        "old_key": c.old_key,
+        "new_nickname": c.new_nickname,
+        "reason": c.reason,
+        "changed_by": c.changed_by,
+        "changed_at": c.changed_at,
+    }
+
+
+def nickname_change_from(r: Row) -> NicknameChange:
+    """A :class:`NicknameChange` from a ``nickname_history`` row."""
+    return NicknameChange(
+        id=r["id"],
+        member_id=MemberId(r["member_id"]),
+        old_nickname=r["old_nickname"],
+        old_key=r["old_key"],
+        new_nickname=r["new_nickname"],
+        reason=r["reason"],
+        changed_by=MemberId(r["changed_by"]),
+        changed_at=r["changed_at"],
     )
 
 

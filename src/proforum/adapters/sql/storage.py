@@ -10,7 +10,8 @@ Repositories behave exactly like the memory backend's:
 
 * the same orderings (every listing has a total ``ORDER BY`` ending in the key);
 * a write that breaks a unique key raises :class:`~proforum.errors.AlreadyExists`
-  (or :class:`~proforum.errors.NicknameTaken` for ``uq_members_nickname_key``),
+  (or :class:`~proforum.errors.NicknameTaken` for ``uq_members_nickname_key`` and
+  ``uq_members_nickname_visual_key``),
   told apart by the violated constraint's name;
 * after a repository raised, the unit of work is to be abandoned (the storage
   contract says so).  SQLite undoes only the failed statement, like the memory
@@ -79,6 +80,7 @@ from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
+from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
@@ -107,6 +109,7 @@ from proforum.ports.storage import (
     MemberRepository,
     MembershipRepository,
     MessageRepository,
+    NicknameHistoryRepository,
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
@@ -134,6 +137,7 @@ _UNIQUE_BY_COLUMNS: dict[tuple[str, frozenset[str]], str] = {
 }
 _ON_UNIQUE: dict[str, Callable[[object], ProforumError]] = {
     "uq_members_nickname_key": lambda value: NicknameTaken(value),
+    "uq_members_nickname_visual_key": lambda value: NicknameTaken(value),
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _SQLITE_NAMED = re.compile(r"(?:CHECK|FOREIGN KEY) constraint failed: (\w+)")
@@ -270,6 +274,9 @@ class _MemberRepo(_Repo[Member]):
     def by_nickname_key(self, key: str) -> Member | None:
         return self._first(self.table.c.nickname_key == key)
 
+    def by_nickname_visual_key(self, visual_key: str) -> Member | None:
+        return self._first(self.table.c.nickname_visual_key == visual_key)
+
     def add(self, member: Member) -> None:
         self._insert(member)
 
@@ -279,6 +286,29 @@ class _MemberRepo(_Repo[Member]):
     def all(self) -> Sequence[Member]:
         c = self.table.c
         return self._list(order_by=(c.registered_at, c.id))
+
+
+class _NicknameHistoryRepo(_Repo[NicknameChange]):
+    table = t.nickname_history
+    to_row = staticmethod(m.nickname_change_row)
+    from_row = staticmethod(m.nickname_change_from)
+
+    def add(self, change: NicknameChange) -> None:
+        self._insert(change)
+
+    def for_member(self, member_id: MemberId) -> Sequence[NicknameChange]:
+        c = self.table.c
+        return self._list(c.member_id == member_id, order_by=(c.changed_at, c.id))
+
+    def holder_of_key(self, key: str) -> MemberId | None:
+        c = self.table.c
+        stmt = sa.select(c.member_id).where(c.old_key == key).order_by(c.changed_at, c.id).limit(1)
+        value = self._uow.execute(stmt).scalar_one_or_none()
+        return None if value is None else MemberId(value)
+
+    def all(self) -> Sequence[NicknameChange]:
+        c = self.table.c
+        return self._list(order_by=(c.changed_at, c.id))
 
 
 class _CommunityRepo(_Repo[Community]):
@@ -1165,6 +1195,7 @@ class _PreferenceRepo(_Repo[NotificationPreference]):
 #: What :meth:`SqlUnitOfWork.load` writes each export table into, and how.
 _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "members": (t.members, m.member_row),
+    "nickname_history": (t.nickname_history, m.nickname_change_row),
     "communities": (t.communities, m.community_row),
     "memberships": (t.memberships, m.membership_row),
     "posts": (t.posts, m.post_row),
@@ -1201,6 +1232,7 @@ class SqlUnitOfWork:
     """One transaction on one connection of a :class:`SqlStorage`."""
 
     members: MemberRepository
+    nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
     posts: PostRepository
@@ -1256,6 +1288,7 @@ class SqlUnitOfWork:
             raise failure
         active.add(id(self._storage))
         self.members = _MemberRepo(self)
+        self.nickname_history = _NicknameHistoryRepo(self)
         self.communities = _CommunityRepo(self)
         self.memberships = _MembershipRepo(self)
         self.posts = _PostRepo(self)

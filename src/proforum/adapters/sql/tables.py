@@ -81,6 +81,8 @@ members = sa.Table(
     sa.Column("identity_kind", sa.String(16), nullable=False),
     _text("identity_value"),
     _text("nickname_key", nullable=True),
+    # The look-alike key with case kept (PayPaI = PayPal); NULL for real names.
+    _text("nickname_visual_key", nullable=True),
     sa.Column("job_function", sa.String(48), nullable=False),
     sa.Column("registered_at", UtcDateTime(), nullable=False),
     _text("company", nullable=True),
@@ -90,6 +92,7 @@ members = sa.Table(
     # Where e-mail notifiers write to; NULL for a member who gave none.
     sa.Column("email", sa.String(EMAIL_MAX), nullable=True),
     sa.UniqueConstraint("nickname_key"),
+    sa.UniqueConstraint("nickname_visual_key"),
     sa.CheckConstraint(
         "(identity_kind = 'nickname' AND nickname_key IS NOT NULL)"
         " OR (identity_kind = 'real_name' AND nickname_key IS NULL)",
@@ -100,6 +103,22 @@ members = sa.Table(
         name="years_of_experience",
     ),
     sa.CheckConstraint("locale IN ('ko', 'en')", name="locale"),
+)
+
+nickname_history = sa.Table(
+    "nickname_history",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), nullable=False),
+    _text("old_nickname"),
+    # The old nickname's uniqueness key: reserved for the member who had it.
+    _text("old_key"),
+    _text("new_nickname"),
+    _text("reason"),
+    sa.Column("changed_by", identifier(), nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_nickname_history_member", "member_id", "changed_at", "id"),
+    sa.Index("ix_nickname_history_old_key", "old_key"),
 )
 
 communities = sa.Table(
@@ -438,6 +457,7 @@ notification_preferences = sa.Table(
 #: The entity name each table's rows are called in errors, as in the memory backend.
 ENTITIES: dict[str, str] = {
     "members": "member",
+    "nickname_history": "nickname change",
     "communities": "community",
     "memberships": "membership",
     "posts": "post",
