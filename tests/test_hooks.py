@@ -114,6 +114,10 @@ class EventRecorder:
         self._record("member_registered", forum, lambda u: u.members.get(member.id), member=member)
 
     @proforum.hookimpl
+    def proforum_member_erased(self, forum: proforum.Forum, member: Member) -> None:
+        self._record("member_erased", forum, lambda u: u.members.get(member.id), member=member)
+
+    @proforum.hookimpl
     def proforum_post_published(self, forum: proforum.Forum, post: Any, community: Any) -> None:
         self._record(
             "post_published", forum, lambda u: u.posts.get(post.id), post=post, community=community
@@ -696,6 +700,23 @@ def test_hook_proforum_member_registered(forum: proforum.Forum, recorder: EventR
     with pytest.raises(NicknameTaken):
         forum.register_member(nickname="마케터", job_function="development")
     recorder.only("member_registered")
+
+
+def test_hook_proforum_member_erased(forum: proforum.Forum, recorder: EventRecorder) -> None:
+    member = forum.register_member(
+        real_name="홍길동", job_function="marketing-pr", email="hong@example.com"
+    )
+    erased = forum.erase_member(member.id, member.id)
+
+    seen = recorder.only("member_erased")
+    assert seen.args == {"forum": forum, "member": erased}
+    assert seen.committed == erased  # the pseudonymous record is committed before the hook
+    assert erased.email is None
+
+    other = forum.register_member(real_name="김철수", job_function="marketing-pr")
+    with pytest.raises(RoleRequired):
+        forum.erase_member(other.id, member.id)
+    recorder.only("member_erased")
 
 
 def test_hook_proforum_post_published(world: World, recorder: EventRecorder) -> None:

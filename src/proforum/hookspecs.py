@@ -146,6 +146,23 @@ def proforum_member_registered(forum: Forum, member: Member) -> None:
 
 
 @hookspec
+def proforum_member_erased(forum: Forum, member: Member) -> None:
+    """Erase what a plugin keeps about a member, after proforum erased its own copy.
+
+    Storage, outbox and inbox are already clean when this runs; a plugin that
+    copied personal data elsewhere (a mailing list, a CRM, a search index)
+    removes it here.  ``member`` is the pseudonymous record left behind: its
+    id is the one the plugin knew.
+
+    :param forum: the forum the member was erased from.
+    :param member: the member as they are now, under a pseudonym.
+    :return: nothing; return values are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
 def proforum_post_published(forum: Forum, post: Post, community: Community) -> None:
     """React to a published post, after it was committed.
 

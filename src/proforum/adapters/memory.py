@@ -35,6 +35,7 @@ from proforum.domain.meetup import Application, ApplicationState, Meetup, Meetup
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord, participation_record
+from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
 from proforum.domain.video_registration import VideoRegistration
@@ -859,6 +860,31 @@ class MemoryUnitOfWork:
         """Discard every write since the last commit."""
         for view in self._views:
             view.discard()
+
+    def member_rows(self, member_id: MemberId) -> Mapping[str, Sequence[Any]]:
+        """Every row naming ``member_id`` (a scan of each table: memory is small)."""
+        rows: dict[str, Sequence[Any]] = {}
+        for table, fields in MEMBER_REFERENCES.items():
+            view = self._export_view(table)
+            found = [e for e in view.values() if any(getattr(e, f) == member_id for f in fields)]
+            rows[table] = sorted(found, key=view.table_key)
+        return rows
+
+    def remove(self, table: str, entities: Sequence[Any]) -> None:
+        """Delete these entities by key; those not stored are skipped."""
+        if table not in ERASED_TABLES:
+            raise ValueError(f"rows of {table!r} are not removed")
+        view = self._export_view(table)
+        for entity in entities:
+            key = view.table_key(entity)
+            if view.get(key) is not None:
+                view.delete(key)
+
+    def _export_view(self, table: str) -> TxTable[Any, Any]:
+        if not self._entered:
+            raise StorageError(None, reason="a read outside a unit of work")
+        attribute = _TABLE_ATTRIBUTES.get(table, table)
+        return self._view_of[id(getattr(self._storage._tables, attribute))]
 
     def load(self, table: str, entities: Sequence[Any]) -> None:
         """Insert each entity into this transaction's overlay, as the repositories' ``add`` do.

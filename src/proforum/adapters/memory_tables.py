@@ -93,6 +93,10 @@ class TxTable(Generic[K, V]):
 
     # -- reads ---------------------------------------------------------------
 
+    def table_key(self, row: V) -> K:
+        """The primary key of ``row`` in this table."""
+        return self._table.key(row)
+
     def get(self, key: K) -> V | None:
         """Return the row with primary key ``key`` as this transaction sees it."""
         if key in self._overlay:

@@ -1,4 +1,4 @@
-"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``lottery verify``, ``meetups deadlines``, ``survey report``, ``notify``, ``db`` and ``plugins``."""
+"""The ``proforum`` command line: ``demo``, ``export``, ``import``, ``member``, ``lottery verify``, ``meetups deadlines``, ``survey report``, ``notify``, ``db`` and ``plugins``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from proforum.cli.db import db_group
 from proforum.cli.demo import demo_command
 from proforum.cli.lottery import lottery_group
 from proforum.cli.meetups import meetups_group
+from proforum.cli.member import member_group
 from proforum.cli.notify import notify_group
 from proforum.cli.plugins import plugins_command
 from proforum.cli.survey import survey_group
@@ -41,6 +42,7 @@ main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(lottery_group)
 main.add_command(meetups_group)
+main.add_command(member_group)
 main.add_command(db_group)
 main.add_command(plugins_command)
 main.add_command(notify_group)

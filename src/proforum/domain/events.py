@@ -20,6 +20,13 @@ class MemberRegistered:
 
 
 @attrs.frozen
+class MemberErased:
+    """A member's personal data was erased; ``member`` is the pseudonymous record left."""
+
+    member: Member
+
+
+@attrs.frozen
 class PostPublished:
     """A post passed the content checks and was published."""
 
@@ -70,6 +77,7 @@ class SurveyClosed:
 
 DomainEvent = (
     MemberRegistered
+    | MemberErased
     | PostPublished
     | CommentPublished
     | ApplicationMade

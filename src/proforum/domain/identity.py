@@ -19,6 +19,7 @@ from proforum.domain.common import (
     utc_validator,
 )
 from proforum.domain.confusables import confusable_key, visual_key
+from proforum.domain.personal_data import PSEUDONYM_PREFIX_KO
 from proforum.errors import InvalidEmail, InvalidNickname, InvalidProfile, InvalidRealName
 
 NICKNAME_MIN = 2
@@ -28,6 +29,9 @@ COMPANY_MAX = 100
 MAX_YEARS_OF_EXPERIENCE = 70
 
 Locale = Literal["ko", "en"]
+
+# Erased members are shown as "탈퇴회원 …": nobody may pose as one.
+_RESERVED_PREFIX_KEY = confusable_key(PSEUDONYM_PREFIX_KO)
 
 # Extended grapheme clusters (UAX #29): what a reader sees as one character.
 _GRAPHEME = regex.compile(r"\X")
@@ -121,6 +125,14 @@ class Nickname:
                 max=NICKNAME_MAX,
                 rule_ko="한 글자에 결합 문자를 여러 개 겹쳐 쓸 수 없습니다",
                 rule_en="a character may not carry a stack of combining marks",
+            )
+        if confusable_key(text).startswith(_RESERVED_PREFIX_KEY):
+            raise InvalidNickname(
+                raw,
+                min=NICKNAME_MIN,
+                max=NICKNAME_MAX,
+                rule_ko=f"'{PSEUDONYM_PREFIX_KO}'(으)로 시작하는 닉네임은 탈퇴한 회원에게만 쓰입니다",
+                rule_en=f"nicknames starting with '{PSEUDONYM_PREFIX_KO}' are kept for erased members",
             )
         if "  " in text or any(ch.isspace() and ch != " " for ch in text):
             raise InvalidNickname(

@@ -686,6 +686,22 @@ class UnitOfWork(Protocol):
         :raises ValueError: ``table`` is not one of :data:`LOADABLE_TABLES`.
         """
 
+    def member_rows(self, member_id: MemberId) -> Mapping[str, Sequence[Any]]:
+        """Every stored entity that names ``member_id``, by export table name.
+
+        The tables and fields are those of
+        :data:`proforum.domain.personal_data.MEMBER_REFERENCES`; a table with no
+        such row maps to an empty sequence.  Rows come in the order of the
+        table's key.
+        """
+
+    def remove(self, table: str, entities: Sequence[Any]) -> None:
+        """Delete these entities (found by their key) from an export table.
+
+        Only for tables of :data:`~proforum.domain.personal_data.ERASED_TABLES`;
+        an entity that is not stored is skipped.
+        """
+
 
 class Storage(Protocol):
     """A storage backend: hands out units of work."""

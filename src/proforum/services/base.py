@@ -23,6 +23,7 @@ from proforum.domain.events import (
     DomainEvent,
     DrawDone,
     MeetupEnded,
+    MemberErased,
     MemberRegistered,
     PostPublished,
 )
@@ -533,6 +534,8 @@ def _event_call(event: DomainEvent) -> tuple[str, dict[str, object]]:
     """The hook that announces ``event``, and its arguments but ``forum``."""
     if isinstance(event, MemberRegistered):
         return "proforum_member_registered", {"member": event.member}
+    if isinstance(event, MemberErased):
+        return "proforum_member_erased", {"member": event.member}
     if isinstance(event, PostPublished):
         return "proforum_post_published", {"post": event.post, "community": event.community}
     if isinstance(event, CommentPublished):

@@ -11,6 +11,7 @@ from proforum.services.lottery import LotteryUseCases
 from proforum.services.meetups import MeetupUseCases
 from proforum.services.members import MemberUseCases
 from proforum.services.outbox import OutboxUseCases
+from proforum.services.personal_data import PersonalDataUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
 from proforum.services.surveys import SurveyUseCases
@@ -27,6 +28,7 @@ class Forum(
     InboxUseCases,
     OutboxUseCases,
     PreferenceUseCases,
+    PersonalDataUseCases,
 ):
     """A professional community forum wired to storage, plugins and a clock.
 

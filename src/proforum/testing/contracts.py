@@ -58,6 +58,7 @@ from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.personal_data import MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
@@ -376,6 +377,31 @@ class StorageContract:
             assert uow.nickname_history.holder_of_key("새이름") is None
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.nickname_history.add(first)
+
+    def test_member_rows_and_removing_them(self, storage: Storage) -> None:
+        """``member_rows`` finds every row naming a member, by key; ``remove`` deletes some."""
+        one, two = sample_member(1), sample_member(2)
+        self._put(storage, one, two, sample_community())
+        messages = [sample_message(3), sample_message(1), sample_message(2, recipient=2)]
+        with storage.unit_of_work() as uow:
+            uow.memberships.add(Membership(CommunityId("com_0001"), one.id, Role.MEMBER, T0))
+            uow.messages.add_many(messages)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            rows = uow.member_rows(one.id)
+            assert set(rows) == set(MEMBER_REFERENCES)
+            assert list(rows["members"]) == [one]
+            assert [m.id for m in rows["messages"]] == ["msg_0001", "msg_0003"]
+            assert [m.member_id for m in rows["memberships"]] == [one.id]
+            assert list(rows["posts"]) == []
+            uow.remove("messages", rows["messages"])
+            uow.remove("messages", rows["messages"])  # gone already: skipped
+            with pytest.raises(ValueError, match="posts"):
+                uow.remove("posts", [])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.messages.all()] == ["msg_0002"]
+            assert [m.id for m in uow.member_rows(two.id)["messages"]] == ["msg_0002"]
 
     def test_member_update(self, storage: Storage) -> None:
         """Updates replace the row; updating a missing member raises NotFound."""

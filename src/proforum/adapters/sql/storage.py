@@ -83,6 +83,7 @@ from proforum.domain.meetup import Application, ApplicationState, Meetup, Meetup
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
+from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.survey import (
     Answer,
@@ -1216,6 +1217,25 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
 }
 
 
+#: Export table name → how a row of it is read back, for a member's rows.
+_READS: dict[str, Callable[[Any], Any]] = {
+    "members": m.member_from,
+    "nickname_history": m.nickname_change_from,
+    "memberships": m.membership_from,
+    "posts": m.post_from,
+    "comments": m.comment_from,
+    "meetups": m.meetup_from,
+    "applications": m.application_from,
+    "video_registrations": m.registration_from,
+    "follow_up_interests": m.interest_from,
+    "contact_consents": m.consent_from,
+    "participations": m.participation_from,
+    "messages": m.message_from,
+    "inbox": m.inbox_from,
+    "notification_preferences": m.preference_from,
+}
+
+
 # --------------------------------------------------------------------------- unit of work
 
 _thread = threading.local()
@@ -1346,6 +1366,35 @@ class SqlUnitOfWork:
         """Discard every write since the last commit."""
         self._connection().rollback()
         self._aborted = False
+
+    def member_rows(self, member_id: MemberId) -> Mapping[str, Sequence[Any]]:
+        """One ``SELECT`` per table of :data:`MEMBER_REFERENCES`, by primary key."""
+        rows: dict[str, Sequence[Any]] = {}
+        for name, fields in MEMBER_REFERENCES.items():
+            table, _ = _LOADS[name]
+            stmt = (
+                sa.select(table)
+                .where(sa.or_(*(table.c[field] == member_id for field in fields)))
+                .order_by(*table.primary_key.columns)
+            )
+            read = _READS[name]
+            rows[name] = [read(row) for row in self.execute(stmt).mappings()]
+        return rows
+
+    def remove(self, table: str, entities: Sequence[Any]) -> None:
+        """One ``executemany`` ``DELETE`` by primary key."""
+        if table not in ERASED_TABLES:
+            raise ValueError(f"rows of {table!r} are not removed")
+        if not entities:
+            return
+        target, to_row = _LOADS[table]
+        keys = list(target.primary_key.columns)
+        stmt = sa.delete(target).where(*(c == sa.bindparam(f"key_{c.name}") for c in keys))
+        params = []
+        for entity in entities:
+            row = to_row(entity)
+            params.append({f"key_{c.name}": row[c.name] for c in keys})
+        self.execute(stmt, params)
 
     def load(self, table: str, entities: Sequence[Any]) -> None:
         """One ``executemany`` ``INSERT`` of every entity (responses: a second for answers).
