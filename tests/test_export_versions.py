@@ -1,4 +1,5 @@
-"""Exports carry notification choices, addresses and subjects (version 3), seat rules (4).
+"""Exports carry notification choices, addresses and subjects (version 3), seat rules (4),
+verified employers, join requests and community requirements (6).
 
 A version-3 export holds the table ``notification_preferences``, each
 member's ``email`` and each message's ``subject``, and imports back exactly,
@@ -26,11 +27,15 @@ from proforum.domain.preferences import NotificationPreference
 from proforum.errors import InvalidDocument
 from proforum.ports.storage import Storage
 from proforum.serialization import EXPORT_VERSION, export_storage, import_storage
+from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.testing.contracts import (
+    sample_challenge,
     sample_community,
+    sample_join_request,
     sample_meetup,
     sample_member,
     sample_message,
+    sample_verification,
 )
 from sql_support import sqlite_url
 
@@ -48,6 +53,16 @@ def _fill(storage: Storage) -> None:
         uow.messages.add_many([reminder, sample_message(2, minute=1, recipient=2)])
         uow.preferences.put(NotificationPreference(MemberId("mem_0001"), "inbox", ANNOUNCED, False))
         uow.preferences.put(NotificationPreference(MemberId("mem_0002"), "smtp", ANNOUNCED, True))
+        uow.communities.add(
+            attrs.evolve(
+                sample_community(2),
+                join_policy=JoinPolicy.APPROVAL,
+                requirements=CommunityRequirements(real_name_to_post=True),
+            )
+        )
+        uow.join_requests.add(sample_join_request(2, 2))
+        uow.verifications.put(sample_verification(1, by=2))
+        uow.challenges.add(sample_challenge(2, attempts=1))
         uow.commit()
 
 
@@ -82,7 +97,7 @@ def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_export_holds_the_new_table_and_fields(current: dict[str, Any]) -> None:
-    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 5
+    assert current["version"] == EXPORT_VERSION == export_versions.CURRENT == 6
     tables = current["tables"]
     assert tables["notification_preferences"] == [
         {"member_id": "mem_0001", "channel": "inbox", "kind": "meetup_announced", "enabled": False},
@@ -272,3 +287,72 @@ def test_a_version_3_lottery_reads_as_entrants_of_weight_one() -> None:
     assert {e.weight for e in commitment.entrants} == {Decimal(1)}
     assert commitment.constraints == Constraints()
     assert commitment.beacon is None
+
+
+# --------------------------------------------------------------------------- version 5 → 6
+
+
+def _as_version_5(document: dict[str, Any]) -> dict[str, Any]:
+    """What proforum wrote before version 6: no verifications, requests or requirements."""
+    old = copy.deepcopy(document)
+    old["version"] = 5
+    for table in export_versions.TABLES_ADDED[6]:
+        del old["tables"][table]
+    for community in old["tables"]["communities"]:
+        del community["join_policy"]
+        del community["requirements"]
+    return old
+
+
+def test_version_6_holds_verifications_requests_and_requirements(current: dict[str, Any]) -> None:
+    tables = current["tables"]
+    assert [c["join_policy"] for c in tables["communities"]] == ["open", "approval"]
+    assert tables["communities"][1]["requirements"] == {
+        **export_versions.V5_REQUIREMENTS,
+        "real_name_to_post": True,
+    }
+    assert [r["state"] for r in tables["join_requests"]] == ["pending"]
+    assert [v["verified_by"] for v in tables["employer_verifications"]] == ["mem_0002"]
+    (challenge,) = tables["employer_challenges"]
+    # The code is exported as it is stored: hashed, never in clear.
+    assert "123456" not in json.dumps(challenge)
+    assert challenge["attempts"] == 1
+
+
+def test_a_version_5_export_imports_open_and_without_requirements(
+    current: dict[str, Any], url: str
+) -> None:
+    expected = copy.deepcopy(current)
+    for table in export_versions.TABLES_ADDED[6]:
+        expected["tables"][table] = []
+    for community in expected["tables"]["communities"]:
+        community.update(join_policy="open", requirements=dict(export_versions.V5_REQUIREMENTS))
+    with proforum.open(url) as copy_:
+        copy_.import_data(_as_version_5(current))
+        assert copy_.export_data() == expected
+
+
+def test_a_version_6_document_without_the_new_tables_is_refused(
+    current: dict[str, Any], url: str
+) -> None:
+    del current["tables"]["join_requests"]
+    _refused(url, current)
+
+
+@pytest.mark.parametrize(
+    ("table", "damage"),
+    [
+        ("communities", {"join_policy": "invite-only"}),
+        ("communities", {"requirements": {"real_name_to_post": "yes"}}),
+        ("join_requests", {"state": "approved"}),  # a decision without who and when
+        ("employer_verifications", {"method": "Company Email"}),
+        ("employer_challenges", {"code_hash": "123456"}),
+        ("employer_challenges", {"attempts": -1}),
+    ],
+    ids=["policy", "requirement", "decision", "method", "hash", "attempts"],
+)
+def test_a_bad_new_row_is_refused(
+    current: dict[str, Any], url: str, table: str, damage: dict[str, Any]
+) -> None:
+    current["tables"][table][-1].update(damage)
+    _refused(url, current)
