@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pluggy
 
+from proforum.domain.employer import VerificationPolicy
 from proforum.domain.notification import RetryPolicy
 from proforum.domain.preferences import DEFAULT_REMINDER_OFFSETS, check_reminder_offsets
 from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
@@ -61,6 +62,7 @@ def open(
     max_delivery_attempts: int = 5,
     retry_policy: RetryPolicy | None = None,
     reminder_offsets: Sequence[timedelta] = DEFAULT_REMINDER_OFFSETS,
+    verification: VerificationPolicy | None = None,
 ) -> Forum:
     """Open a forum on the storage at ``url``.
 
@@ -70,8 +72,8 @@ def open(
         :func:`proforum.get_plugin_manager` (built-ins and entry points).
     :param clock: where use cases read the time; the system clock by default.
     :param ids: how new entities are named; random by default.
-    :param seeds: where lottery seeds come from; the operating system's CSPRNG
-        by default.  :class:`~proforum.ports.clock.ReplayableSeeds` makes a demo
+    :param seeds: where lottery seeds and verification codes come from; the
+        operating system's CSPRNG by default.  :class:`~proforum.ports.clock.ReplayableSeeds` makes a demo
         or a test draw the same way every run (never in production).
     :param notifier: the name of the notifier that delivers messages, or several
         names: each message then goes through every one of them (a channel
@@ -86,6 +88,10 @@ def open(
         backoff with full jitter; 30 s doubling up to 6 h by default).
     :param reminder_offsets: how long before a meetup its seat holders are
         reminded; a day and an hour by default, ``()`` for no planned reminders.
+    :param verification: how company-e-mail verification behaves: code
+        lifetime, wrong attempts allowed, codes per window, free mail domains
+        (:class:`~proforum.domain.employer.VerificationPolicy`; 15 minutes, 5
+        attempts, 3 codes an hour by default).
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
@@ -106,6 +112,8 @@ def open(
     for channel in channels:
         pick("notifier", notifier_factories, channel)
     offsets = check_reminder_offsets(reminder_offsets)
+    if verification is not None and not isinstance(verification, VerificationPolicy):
+        raise InvalidInput(None)
     storage = _storage_factory(pm, url).open(url)
     the_clock = clock or SystemClock()
     forum = Forum(
@@ -124,6 +132,7 @@ def open(
         max_delivery_attempts=max_delivery_attempts,
         retry_policy=retry_policy or RetryPolicy(),
         reminder_offsets=offsets,
+        verification=verification,
     )
     try:
         # The chosen notifiers are built now so that their settings are
