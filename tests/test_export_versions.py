@@ -21,13 +21,13 @@ import pytest
 
 import proforum
 from proforum import export_versions
+from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import MemberId
 from proforum.domain.notification import MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.errors import InvalidDocument
 from proforum.ports.storage import Storage
 from proforum.serialization import EXPORT_VERSION, export_storage, import_storage
-from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.testing.contracts import (
     sample_challenge,
     sample_community,
