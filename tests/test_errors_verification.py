@@ -250,6 +250,19 @@ def test_nobody_vouching_is_a_refusal(world: World) -> None:
     assert exc.params == {"method": "business_card"}
 
 
+@pytest.mark.parametrize(
+    "evidence", ["token-abc", None, [("card", "1")]], ids=["str", "none", "list"]
+)
+def test_evidence_must_be_a_mapping(world: World, evidence: object) -> None:
+    exc = assert_unchanged(
+        world.forum,
+        lambda: world.forum.verify_employer_with(world.members[0].id, "okta", evidence),  # type: ignore[arg-type]
+        InvalidInput,
+        "token-abc",
+    )
+    assert exc.value is None
+
+
 def test_a_bad_company_for_a_verifier_is_refused(world: World) -> None:
     assert_unchanged(
         world.forum,

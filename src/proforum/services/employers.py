@@ -50,6 +50,7 @@ from proforum.domain.notification import ADDRESS_PARAM, MessageKind
 from proforum.errors import (
     AlreadyExists,
     InvalidIdentifier,
+    InvalidInput,
     InvalidVerificationCode,
     InvalidVerifierResult,
     NoAddressChannel,
@@ -254,6 +255,7 @@ class EmployerUseCases(ForumBase):
         :raises InvalidIdentifier: ``method`` is malformed or is one proforum
             records itself (``company_email``, ``reviewed``).
         :raises InvalidText: ``company`` is empty, too long or malformed.
+        :raises InvalidInput: ``evidence`` is not a mapping.
         :raises VerificationRefused: no plugin vouched.
         :raises InvalidVerifierResult: a plugin returned something else than
             an ``EmployerCheck`` or ``None``, or a malformed one.
@@ -262,6 +264,9 @@ class EmployerUseCases(ForumBase):
         check_method(method)
         if method in BUILT_IN_METHODS:
             raise InvalidIdentifier(method, field="method")
+        if not isinstance(evidence, Mapping):
+            # Not kept as the error's value either: it may hold a token.
+            raise InvalidInput(None)
         stated = None if company is None else clean_text("company", company, max_len=COMPANY_MAX)
         with self._transaction() as tx:
             member = tx.member(actor)
