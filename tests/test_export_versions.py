@@ -1,4 +1,5 @@
-"""Exports carry notification choices, addresses and subjects (version 3), seat rules (4).
+"""Exports carry notification choices, addresses and subjects (version 3), seat rules (4),
+verified employers, join requests and community requirements (6).
 
 A version-3 export holds the table ``notification_preferences``, each
 member's ``email`` and each message's ``subject``, and imports back exactly,
@@ -20,6 +21,7 @@ import pytest
 
 import proforum
 from proforum import export_versions
+from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import MemberId
 from proforum.domain.notification import MessageKind
 from proforum.domain.preferences import NotificationPreference
@@ -27,10 +29,13 @@ from proforum.errors import InvalidDocument, NicknameTaken
 from proforum.ports.storage import Storage
 from proforum.serialization import EXPORT_VERSION, export_storage, import_storage
 from proforum.testing.contracts import (
+    sample_challenge,
     sample_community,
+    sample_join_request,
     sample_meetup,
     sample_member,
     sample_message,
+    sample_verification,
 )
 from sql_support import sqlite_url
 
@@ -48,6 +53,16 @@ def _fill(storage: Storage) -> None:
         uow.messages.add_many([reminder, sample_message(2, minute=1, recipient=2)])
         uow.preferences.put(NotificationPreference(MemberId("mem_0001"), "inbox", ANNOUNCED, False))
         uow.preferences.put(NotificationPreference(MemberId("mem_0002"), "smtp", ANNOUNCED, True))
+        uow.communities.add(
+            attrs.evolve(
+                sample_community(2),
+                join_policy=JoinPolicy.APPROVAL,
+                requirements=CommunityRequirements(real_name_to_post=True),
+            )
+        )
+        uow.join_requests.add(sample_join_request(2, 2))
+        uow.verifications.put(sample_verification(1, by=2))
+        uow.challenges.add(sample_challenge(2, attempts=1))
         uow.commit()
 
 
@@ -311,24 +326,92 @@ def test_a_version_6_export_with_nickname_history_imports_exactly(
 def test_a_version_5_export_imports_with_an_empty_history(
     current: dict[str, Any], url: str
 ) -> None:
-    old = copy.deepcopy(current)
-    old["version"] = 5
-    del old["tables"]["nickname_history"]
+    old = _as_version_5(current)
+    expected = copy.deepcopy(current)
+    expected["tables"]["members"] = current["tables"]["members"]
     with proforum.open(url) as copy_:
         copy_.import_data(old)
-        assert copy_.export_data() == current
+        assert copy_.export_data()["tables"]["nickname_history"] == []
+        assert copy_.export_data()["tables"]["members"] == current["tables"]["members"]
 
 
 def test_an_old_export_with_nicknames_that_now_look_alike_is_refused(
     current: dict[str, Any], url: str
 ) -> None:
     """Keys are derived on import with today's rule: two look-alikes cannot both come in."""
-    old = copy.deepcopy(current)
-    old["version"] = 5
-    del old["tables"]["nickname_history"]
+    old = _as_version_5(current)
     old["tables"]["members"][0]["identity"] = {"kind": "nickname", "value": "paypal"}
     old["tables"]["members"][1]["identity"] = {"kind": "nickname", "value": "p\u0430ypal"}
     with proforum.open(url) as copy_:
         with pytest.raises((NicknameTaken, InvalidDocument)):
             copy_.import_data(old)
         assert copy_.export_data()["tables"]["members"] == []
+
+
+# --------------------------------------------------------------------------- version 5 → 6
+
+
+def _as_version_5(document: dict[str, Any]) -> dict[str, Any]:
+    """What proforum wrote before version 6: no verifications, requests or requirements."""
+    old = copy.deepcopy(document)
+    old["version"] = 5
+    for table in export_versions.TABLES_ADDED[6]:
+        del old["tables"][table]
+    for community in old["tables"]["communities"]:
+        del community["join_policy"]
+        del community["requirements"]
+    return old
+
+
+def test_version_6_holds_verifications_requests_and_requirements(current: dict[str, Any]) -> None:
+    tables = current["tables"]
+    assert [c["join_policy"] for c in tables["communities"]] == ["open", "approval"]
+    assert tables["communities"][1]["requirements"] == {
+        **export_versions.V5_REQUIREMENTS,
+        "real_name_to_post": True,
+    }
+    assert [r["state"] for r in tables["join_requests"]] == ["pending"]
+    assert [v["verified_by"] for v in tables["employer_verifications"]] == ["mem_0002"]
+    (challenge,) = tables["employer_challenges"]
+    # The code is exported as it is stored: hashed, never in clear.
+    assert "123456" not in json.dumps(challenge)
+    assert challenge["attempts"] == 1
+
+
+def test_a_version_5_export_imports_open_and_without_requirements(
+    current: dict[str, Any], url: str
+) -> None:
+    expected = copy.deepcopy(current)
+    for table in export_versions.TABLES_ADDED[6]:
+        expected["tables"][table] = []
+    for community in expected["tables"]["communities"]:
+        community.update(join_policy="open", requirements=dict(export_versions.V5_REQUIREMENTS))
+    with proforum.open(url) as copy_:
+        copy_.import_data(_as_version_5(current))
+        assert copy_.export_data() == expected
+
+
+def test_a_version_6_document_without_the_new_tables_is_refused(
+    current: dict[str, Any], url: str
+) -> None:
+    del current["tables"]["join_requests"]
+    _refused(url, current)
+
+
+@pytest.mark.parametrize(
+    ("table", "damage"),
+    [
+        ("communities", {"join_policy": "invite-only"}),
+        ("communities", {"requirements": {"real_name_to_post": "yes"}}),
+        ("join_requests", {"state": "approved"}),  # a decision without who and when
+        ("employer_verifications", {"method": "Company Email"}),
+        ("employer_challenges", {"code_hash": "123456"}),
+        ("employer_challenges", {"attempts": -1}),
+    ],
+    ids=["policy", "requirement", "decision", "method", "hash", "attempts"],
+)
+def test_a_bad_new_row_is_refused(
+    current: dict[str, Any], url: str, table: str, damage: dict[str, Any]
+) -> None:
+    current["tables"][table][-1].update(damage)
+    _refused(url, current)

@@ -15,7 +15,7 @@ import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,11 +24,12 @@ import pluggy
 import pytest
 
 import proforum
-from forum_world import LINK, World, build_world
+from forum_world import LINK, World, assert_unchanged, build_world
 from proforum import ManualClock, SeededIds
 from proforum.adapters.memory import MemoryStorage
 from proforum.domain.common import MemberId, PostId, Secret
 from proforum.domain.content import PolicyViolation, Post
+from proforum.domain.employer import EmployerCheck
 from proforum.domain.identity import Member
 from proforum.domain.meetup import MeetingRef, Meetup
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
@@ -39,11 +40,14 @@ from proforum.errors import (
     ContentRejected,
     DuplicateAdapter,
     IllegalTransition,
+    InvalidVerifierResult,
     NicknameTaken,
     NotACommunityMember,
     NotFound,
     RoleRequired,
+    StorageError,
     UnknownAdapter,
+    VerificationRefused,
 )
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
@@ -685,6 +689,130 @@ def test_hook_proforum_lottery_weight(
         fourth: "3",
     }
     assert proforum.verify_draw(record).valid
+
+
+# --------------------------------------------------------------------------- employer verifiers
+
+
+class CardDesk:
+    """A verifier plugin for ``business_card``: a person checked the card behind each id."""
+
+    def __init__(self, checked: dict[str, tuple[str, str | None]]) -> None:
+        self.checked = checked
+        self.calls: list[dict[str, Any]] = []
+        self.transaction_open: list[bool] = []
+        self.forum: proforum.Forum | None = None
+
+    @proforum.hookimpl
+    def proforum_verify_employer(
+        self, member: Member, method: str, company: str | None, evidence: Mapping[str, Any]
+    ) -> EmployerCheck | None:
+        self.calls.append(
+            {"member": member.id, "method": method, "company": company, "evidence": evidence}
+        )
+        if self.forum is not None:
+            # The memory backend refuses a nested unit of work: this shows none is open.
+            try:
+                with self.forum.storage.unit_of_work():
+                    self.transaction_open.append(False)
+            except StorageError:
+                self.transaction_open.append(True)
+        if method != "business_card":
+            return None
+        found = self.checked.get(str(evidence.get("card_id")))
+        if found is None or (company is not None and company != found[0]):
+            return None
+        return EmployerCheck(company=found[0], domain=found[1])
+
+
+class AnswersWith:
+    """A verifier plugin answering every method with ``answer`` (for the odd cases)."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    @proforum.hookimpl
+    def proforum_verify_employer(self, method: str) -> object:
+        self.calls += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_hook_proforum_verify_employer(
+    pm: pluggy.PluginManager, world: World, clock: ManualClock
+) -> None:
+    forum, member = world.forum, world.members[0]
+    desk = CardDesk({"card-7": ("리멤버앤컴퍼니", "Remember.co.kr")})
+    desk.forum = forum
+    pm.register(desk)
+    clock.advance(timedelta(minutes=30))
+    verified = forum.verify_employer_with(
+        member.id, "business_card", {"card_id": "card-7"}, company="리멤버앤컴퍼니"
+    )
+    assert verified == proforum.EmployerVerification(
+        member_id=member.id,
+        company="리멤버앤컴퍼니",
+        method="business_card",
+        verified_at=clock.now().astimezone(UTC),
+        domain="remember.co.kr",
+    )
+    assert forum.employer_verification(member.id) == verified
+    assert desk.calls == [
+        {
+            "member": member.id,
+            "method": "business_card",
+            "company": "리멤버앤컴퍼니",
+            "evidence": {"card_id": "card-7"},
+        }
+    ]
+    assert desk.transaction_open == [False]  # called outside the use case's transaction
+    # The evidence is handed over, never kept.
+    assert "card-7" not in repr(forum.export_data())
+
+    # Evidence that does not convince, or a method nobody handles: refused, nothing kept.
+    other = world.members[2]
+    for method, evidence in (("business_card", {"card_id": "card-8"}), ("okta", {"t": "x"})):
+        exc = assert_unchanged(
+            forum,
+            lambda m=method, e=evidence: forum.verify_employer_with(other.id, m, e),  # type: ignore[misc]
+            VerificationRefused,
+        )
+        assert exc.params["method"] == method
+    assert [c["method"] for c in desk.calls[1:]] == ["business_card", "okta"]
+
+    # The first non-None answer wins: the newest plugin answering stops the others.
+    newest = AnswersWith(EmployerCheck(company="다른회사"))
+    pm.register(newest)
+    calls_before = len(desk.calls)
+    assert forum.verify_employer_with(other.id, "okta", {}).company == "다른회사"
+    assert newest.calls == 1
+    assert len(desk.calls) == calls_before
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["리멤버", {"company": "리멤버"}, EmployerCheck(company=" "), EmployerCheck(company="x" * 101)],
+    ids=["a-string", "a-dict", "blank-company", "long-company"],
+)
+def test_a_verifier_answering_nonsense_records_nothing(
+    pm: pluggy.PluginManager, world: World, answer: object
+) -> None:
+    pm.register(AnswersWith(answer))
+    assert_unchanged(
+        world.forum,
+        lambda: world.forum.verify_employer_with(world.members[0].id, "okta", {}),
+        InvalidVerifierResult,
+    )
+
+
+def test_a_verifier_failing_records_nothing(pm: pluggy.PluginManager, world: World) -> None:
+    pm.register(AnswersWith(ConnectionError("identity provider down")))
+    before = world.forum.export_data()
+    with pytest.raises(ConnectionError):
+        world.forum.verify_employer_with(world.members[0].id, "okta", {"token": "t"})
+    assert world.forum.export_data() == before
 
 
 # --------------------------------------------------------------------------- event hooks

@@ -15,6 +15,7 @@ import threading
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,11 @@ from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
 from proforum.cli import main
 from proforum.demo import run_story, story_start
+from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import Secret
+from proforum.domain.community import Role
 from proforum.domain.confusables import confusable_key
+from proforum.domain.employer import EmployerChallenge, code_digest
 from proforum.domain.identity import Nickname
 from proforum.domain.lottery import Constraints, Entrant
 from proforum.domain.nickname_history import NicknameChange
@@ -347,6 +351,9 @@ _ROWS: dict[str, Rows] = {
     "nickname_history": _each(lambda u: u.nickname_history.all(), mapping.nickname_change_row),
     "communities": _each(lambda u: u.communities.all(), mapping.community_row),
     "memberships": _each(lambda u: u.memberships.all(), mapping.membership_row),
+    "join_requests": _each(lambda u: u.join_requests.all(), mapping.join_request_row),
+    "employer_verifications": _each(lambda u: u.verifications.all(), mapping.verification_row),
+    "employer_challenges": _each(lambda u: u.challenges.all(), mapping.challenge_row),
     "posts": _each(lambda u: u.posts.all(), mapping.post_row),
     "comments": _each(lambda u: u.comments.all(), mapping.comment_row),
     "meetups": _each(lambda u: u.meetups.all(), mapping.meetup_row),
@@ -371,8 +378,12 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
 
     E-mail addresses, notification choices (one off, one on) and a message
     subject are written straight to storage when the story did not make any.
+    The community then joins by approval and asks for real names to post: one
+    newcomer is let in, one refused, one waits; an operator vouches for a
+    member's employer, and a verification code is pending for another.
     """
     run_story(forum, clock, seed=seed, narrate=lambda _: None)
+    _admission(forum, clock)
     with forum.storage.unit_of_work() as uow:
         members = uow.members.all()
         if not any(m.email for m in members):
@@ -422,6 +433,56 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
                     )
                 ]
             )
+        uow.commit()
+
+
+def _admission(forum: proforum.Forum, clock: ManualClock) -> None:
+    """Join requests of every state, a verification and a code, through the use cases."""
+    with forum.storage.unit_of_work() as uow:
+        community = uow.communities.all()[0]
+        operator = next(
+            m.member_id
+            for m in uow.memberships.for_community(community.id)
+            if m.role is Role.OPERATOR
+        )
+        member = next(
+            m.member_id
+            for m in uow.memberships.for_community(community.id)
+            if m.role is Role.MEMBER
+        )
+    forum.set_community_requirements(
+        operator,
+        community.id,
+        join_policy=JoinPolicy.APPROVAL,
+        requirements=CommunityRequirements(real_name_to_post=True, verified_employer_to_apply=True),
+    )
+    newcomers = [
+        forum.register_member(nickname=f"신입{n}", job_function="marketing-pr") for n in range(3)
+    ]
+    for newcomer in newcomers:
+        forum.join_community(newcomer.id, community.id)
+    forum.approve_join_request(operator, community.id, newcomers[0].id)
+    forum.refuse_join_request(operator, community.id, newcomers[1].id)
+    forum.record_employer_verification(
+        operator, community.id, member, company="리멤버앤컴퍼니", method="business_card"
+    )
+    salt = "ab" * 16
+    with forum.storage.unit_of_work() as uow:
+        uow.challenges.add(
+            EmployerChallenge(
+                id="evc_story",
+                member_id=operator,
+                company="리멤버앤컴퍼니",
+                domain="rememberapp.co.kr",
+                code_hash=code_digest(salt, "123456"),
+                salt=salt,
+                created_at=clock.now(),
+                expires_at=clock.now() + timedelta(minutes=15),
+                window_started_at=clock.now(),
+                codes_in_window=1,
+                attempts=2,
+            )
+        )
         uow.commit()
 
 
@@ -640,6 +701,41 @@ def _width_and_case_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 
 
+class Admission0009(Reshape):
+    """0009: no join policy, requirements, join requests or verified employers before."""
+
+    revision = "0009"
+    _tables = ("join_requests", "employer_verifications", "employer_challenges")
+    _flags = (
+        "real_name_to_post",
+        "verified_employer_to_post",
+        "real_name_to_apply",
+        "verified_employer_to_apply",
+    )
+    _kinds = ("join_approved", "join_refused")
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        for table in self._tables:
+            del rows[table]
+        for community in rows["communities"]:
+            for column in ("join_policy", *self._flags):
+                del community[column]
+        for table in ("messages", "inbox_items", "notification_preferences"):
+            rows[table] = [m for m in rows[table] if m["kind"] not in self._kinds]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        for table in self._tables:
+            tables[table] = []
+        for community in tables["communities"]:
+            community.update(join_policy="open", requirements=dict(export_versions.V5_REQUIREMENTS))
+        for table in ("messages", "inbox", "notification_preferences"):
+            tables[table] = [m for m in tables[table] if m["kind"] not in self._kinds]
+        return {**document, "tables": tables}
+
+
 RESHAPES: list[Reshape] = [
     SurveyQuestions0003(),
     MessageClaims0004(),
@@ -647,6 +743,7 @@ RESHAPES: list[Reshape] = [
     Lottery0006(),
     Registrations0007(),
     NicknameKeys0008(),
+    Admission0009(),
 ]
 
 
@@ -826,19 +923,19 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     assert "email" not in member_columns
     assert "subject" not in message_columns
     assert message_indexes == {"ix_messages_pending"}
-    assert counts == {
-        "members": len(tables_now["members"]),
-        "messages": len(tables_now["messages"]),
-    }
+    # Downgrading 0009 on the way deleted the messages of the kinds it added.
+    kept = Admission0009().export(everything)["tables"]
+    assert counts == {"members": len(tables_now["members"]), "messages": len(kept["messages"])}
 
     schema.upgrade(empty_url)
     assert _differences(empty_url) == []
     # Rebuilding a table to drop a column (SQLite) kept every CHECK constraint.
     assert _check_constraints(empty_url) == checks_at_head
+    expected = everything
+    for reshape in _reshapes_after("0004"):  # what every downgrade on the way dropped
+        expected = reshape.export(expected)
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == Preferences0005().export(
-            Lottery0006().export(Registrations0007().export(NicknameKeys0008().export(everything)))
-        )
+        assert upgraded.export_data() == expected
 
 
 def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
@@ -880,10 +977,11 @@ def test_downgrading_0006_keeps_what_0005_can_hold(empty_url: str) -> None:
     schema.upgrade(empty_url)
     assert _differences(empty_url) == []
     assert _check_constraints(empty_url) == checks_at_head
+    expected = everything
+    for reshape in _reshapes_after("0005"):  # what every downgrade on the way dropped
+        expected = reshape.export(expected)
     with proforum.open(empty_url) as upgraded:
-        assert upgraded.export_data() == Lottery0006().export(
-            Registrations0007().export(NicknameKeys0008().export(everything))
-        )
+        assert upgraded.export_data() == expected
 
 
 # --------------------------------------------------------------------------- 0008: look-alike keys
@@ -949,3 +1047,57 @@ def test_0008_stops_on_nicknames_that_now_look_the_same(empty_url: str) -> None:
             assert schema.current_revision(conn) == "0007"
     finally:
         engine.dispose()
+
+
+def test_downgrading_0009_keeps_what_the_revision_before_can_hold(empty_url: str) -> None:
+    """Back before 0009: open communities without requirements, no requests or verifications.
+
+    The revision before 0009 is read from the migration itself, so the test
+    follows when another revision is chained in between.
+    """
+    before_0009 = ScriptDirectory.from_config(schema.alembic_config()).get_revision("0009")
+    previous = before_0009.down_revision
+    assert isinstance(previous, str)
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("admission")) as forum:
+        _story(forum, clock, "admission")
+        everything = forum.export_data()
+    tables_now = everything["tables"]
+    assert {r["state"] for r in tables_now["join_requests"]} == {"pending", "approved", "refused"}
+    assert tables_now["employer_verifications"]
+    assert tables_now["employer_challenges"]
+    assert any(c["join_policy"] == "approval" for c in tables_now["communities"])
+    assert {"join_approved", "join_refused"} <= {m["kind"] for m in tables_now["messages"]}
+    checks_at_head = _check_constraints(empty_url)
+
+    command.downgrade(schema.alembic_config(url=empty_url), previous)
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == previous
+            inspector = sa.inspect(conn)
+            tables_then = set(inspector.get_table_names())
+            community_columns = {c["name"] for c in inspector.get_columns("communities")}
+            kinds = {
+                k
+                for table in ("messages", "inbox_items")
+                for (k,) in conn.execute(sa.text(f"SELECT DISTINCT kind FROM {table}"))
+            }
+            communities = conn.execute(sa.text("SELECT count(*) FROM communities")).scalar_one()
+    finally:
+        engine.dispose()
+    assert not {"join_requests", "employer_verifications", "employer_challenges"} & tables_then
+    assert not {"join_policy", "real_name_to_post", "verified_employer_to_apply"} & (
+        community_columns
+    )
+    assert not {"join_approved", "join_refused"} & kinds
+    assert communities == len(tables_now["communities"])
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    assert _check_constraints(empty_url) == checks_at_head
+    expected = everything
+    for reshape in _reshapes_after(previous):  # what every downgrade on the way dropped
+        expected = reshape.export(expected)
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == expected

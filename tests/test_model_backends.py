@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 
 import proforum
 from forum_world import LINK, T0
-from proforum import ManualClock, ReplayableSeeds, Role, SeededIds
+from proforum import CommunityRequirements, ManualClock, ReplayableSeeds, Role, SeededIds
 from proforum.adapters.sql import tables
 from proforum.domain.survey import Choice, Question
 from proforum.errors import ProforumError
@@ -199,6 +199,39 @@ class BackendsAgree(ThreeForums):
     @rule(member=members)
     def join(self, member: str) -> None:
         self.do("join_community", member, self.community)
+
+    # -- joining by approval, requirements, verified employers -------------
+
+    @rule(
+        who=st.sampled_from(["operator", "host"]),
+        approval=st.booleans(),
+        real_name_to_post=st.booleans(),
+        verified_to_apply=st.booleans(),
+    )
+    def require(
+        self, who: str, approval: bool, real_name_to_post: bool, verified_to_apply: bool
+    ) -> None:
+        self.do(
+            "set_community_requirements",
+            self.organiser(who, who),
+            self.community,
+            join_policy="approval" if approval else "open",
+            requirements=CommunityRequirements(
+                real_name_to_post=real_name_to_post, verified_employer_to_apply=verified_to_apply
+            ),
+        )
+
+    @rule(member=members, approve=st.booleans(), who=st.sampled_from(["operator", "host"]))
+    def decide(self, member: str, approve: bool, who: str) -> None:
+        decision = "approve_join_request" if approve else "refuse_join_request"
+        self.do(decision, self.organiser(who, who), self.community, member)
+        self.do("join_requests", self.operator.id, self.community)
+
+    @rule(member=members, who=st.sampled_from(["operator", "member"]), other=members)
+    def vouch(self, member: str, who: str, other: str) -> None:
+        actor = self.operator.id if who == "operator" else other
+        self.do("record_employer_verification", actor, self.community, member, company="리멤버")
+        self.do("employer_verification", member)
 
     @rule(target=posts, member=members, title=st.sampled_from(TITLES))
     def publish(self, member: str, title: str) -> Any:

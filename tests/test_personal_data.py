@@ -45,8 +45,10 @@ def markers(who: str) -> dict[str, str]:
             "real_name": f"실명{who}mkname",
             "company": f"회사{who}mkcompany",
             "email": f"mk{who.lower()}mail@example.com",
+            "verified_company": f"검증{who}mkverified",
         }
     return {
+        "verified_company": f"검증{who}mkverified",
         "old_nickname": f"옛닉{who}mkold",
         "new_nickname": f"새닉{who}mknew",
         "reason": f"사유{who}mkreason",
@@ -91,6 +93,10 @@ class Cast:
             )
             forum.join_community(member.id, community.id)
             self.ids[who] = member.id
+        for who, member_id in self.ids.items():
+            forum.record_employer_verification(
+                STAFF, community.id, member_id, company=markers(who)["verified_company"]
+            )
         a, b = self.ids["A"], self.ids["B"]
         forum.publish_post(self.ids["RA"], community.id, title="실명 글", body="안녕하세요")
         self.post = forum.publish_post(a, community.id, title="첫 글", body="일 이야기").id

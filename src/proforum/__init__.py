@@ -17,9 +17,21 @@ from importlib import metadata as _metadata
 
 from proforum import errors
 from proforum.bootstrap import open
+from proforum.domain.admission import (
+    CommunityRequirements,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestState,
+)
 from proforum.domain.common import Secret
 from proforum.domain.community import JOB_FUNCTIONS, Community, Membership, Role
 from proforum.domain.content import AuthorCard, Comment, FeedEntry, FeedPage, PolicyViolation, Post
+from proforum.domain.employer import (
+    EmployerCheck,
+    EmployerVerification,
+    VerificationPolicy,
+    VerificationSent,
+)
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest, SharedContact
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import (
@@ -93,12 +105,15 @@ __all__ = [
     "Comment",
     "Commitment",
     "Community",
+    "CommunityRequirements",
     "Constraints",
     "ContactConsent",
     "DeadlineReport",
     "DeliveryReport",
     "DeliveryStatus",
     "Draw",
+    "EmployerCheck",
+    "EmployerVerification",
     "Entrant",
     "FeedEntry",
     "FeedPage",
@@ -108,6 +123,9 @@ __all__ = [
     "InboxEntry",
     "InboxItem",
     "InboxPage",
+    "JoinPolicy",
+    "JoinRequest",
+    "JoinRequestState",
     "ManualClock",
     "MeetingRef",
     "MeetingRequest",
@@ -142,6 +160,8 @@ __all__ = [
     "SystemClock",
     "SystemSeeds",
     "Verification",
+    "VerificationPolicy",
+    "VerificationSent",
     "WebhookResult",
     "__version__",
     "errors",

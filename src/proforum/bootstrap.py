@@ -10,6 +10,7 @@ from typing import Any, Literal
 import pluggy
 
 from proforum.domain.common import MemberId, check_id
+from proforum.domain.employer import VerificationPolicy
 from proforum.domain.notification import RetryPolicy
 from proforum.domain.preferences import DEFAULT_REMINDER_OFFSETS, check_reminder_offsets
 from proforum.errors import DuplicateAdapter, InvalidInput, UnknownAdapter
@@ -63,6 +64,7 @@ def open(
     retry_policy: RetryPolicy | None = None,
     reminder_offsets: Sequence[timedelta] = DEFAULT_REMINDER_OFFSETS,
     site_operators: Collection[str] = (),
+    verification: VerificationPolicy | None = None,
 ) -> Forum:
     """Open a forum on the storage at ``url``.
 
@@ -72,8 +74,8 @@ def open(
         :func:`proforum.get_plugin_manager` (built-ins and entry points).
     :param clock: where use cases read the time; the system clock by default.
     :param ids: how new entities are named; random by default.
-    :param seeds: where lottery seeds come from; the operating system's CSPRNG
-        by default.  :class:`~proforum.ports.clock.ReplayableSeeds` makes a demo
+    :param seeds: where lottery seeds and verification codes come from; the
+        operating system's CSPRNG by default.  :class:`~proforum.ports.clock.ReplayableSeeds` makes a demo
         or a test draw the same way every run (never in production).
     :param notifier: the name of the notifier that delivers messages, or several
         names: each message then goes through every one of them (a channel
@@ -91,6 +93,10 @@ def open(
     :param site_operators: ids of the members who run the whole site: they,
         and only they, change a member's fixed nickname.  Community roles
         (operator of one community) do not reach across the site.
+    :param verification: how company-e-mail verification behaves: code
+        lifetime, wrong attempts allowed, codes per window, free mail domains
+        (:class:`~proforum.domain.employer.VerificationPolicy`; 15 minutes, 5
+        attempts, 3 codes an hour by default).
 
     :raises UnknownAdapter: no plugin provides the storage scheme or notifier.
     """
@@ -115,6 +121,8 @@ def open(
         # A lone id would be taken for a collection of its characters.
         raise InvalidInput(None)
     operators = frozenset(MemberId(check_id("member_id", m)) for m in site_operators)
+    if verification is not None and not isinstance(verification, VerificationPolicy):
+        raise InvalidInput(None)
     storage = _storage_factory(pm, url).open(url)
     the_clock = clock or SystemClock()
     forum = Forum(
@@ -134,6 +142,7 @@ def open(
         retry_policy=retry_policy or RetryPolicy(),
         reminder_offsets=offsets,
         site_operators=operators,
+        verification=verification,
     )
     try:
         # The chosen notifiers are built now so that their settings are

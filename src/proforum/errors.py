@@ -39,6 +39,9 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "follow-up interest": ("오프라인 모임 희망", "follow-up interest"),
     "video registration": ("화상회의 참가 등록", "video registration"),
     "contact consent": ("연락처 공유 동의", "contact consent"),
+    "join request": ("가입 신청", "join request"),
+    "employer verification": ("재직 인증", "employer verification"),
+    "verification code": ("인증번호", "verification code"),
 }
 
 
@@ -348,6 +351,37 @@ class InvalidDeliverySetting(InvalidInput):
     template_en = "The delivery setting '{field}' is not valid: {rule_en}"
 
 
+class FreeMailDomain(InvalidInput):
+    """A company e-mail address is at a free or public mail service (gmail.com, naver.com...).
+
+    Anyone can open an address there, so it proves nothing about an employer.
+    The domain is not repeated in the message.
+    """
+
+    code = "input.free_mail_domain"
+    template_ko = "무료·공용 메일 주소로는 재직 인증을 할 수 없습니다. 회사에서 받은 이메일 주소를 입력해 주세요."
+    template_en = (
+        "An address at a free or public mail service cannot prove where you work; "
+        "use the address your company gave you."
+    )
+
+
+class InvalidVerificationCode(InvalidInput):
+    """A verification code is not a string of exactly the expected number of digits."""
+
+    code = "input.verification_code"
+    template_ko = "인증번호는 숫자 {digits}자리입니다."
+    template_en = "A verification code is {digits} digits."
+
+
+class InvalidVerificationSetting(InvalidInput):
+    """A setting of employer verification (code lifetime, attempts, codes per window) is out of range."""
+
+    code = "input.verification_setting"
+    template_ko = "재직 인증 설정 '{field}'의 값이 올바르지 않습니다: {rule_ko}"
+    template_en = "The verification setting '{field}' is not valid: {rule_en}"
+
+
 # --------------------------------------------------------------------------- lookup
 
 
@@ -408,6 +442,22 @@ class NotOwner(PermissionDenied):
     code = "permission.not_owner"
     template_ko = "본인의 항목만 다룰 수 있습니다."
     template_en = "You can only act on your own items."
+
+
+class RealNameRequired(PermissionDenied):
+    """The community asks for a real name to post or to apply, and the actor uses a nickname."""
+
+    code = "permission.real_name_required"
+    template_ko = "이 커뮤니티에서 {action_ko} 실명으로 활동해야 합니다."
+    template_en = "This community asks for your real name {action_en}."
+
+
+class VerifiedEmployerRequired(PermissionDenied):
+    """The community asks for a verified employer to post or to apply, and the actor has none."""
+
+    code = "permission.verified_employer_required"
+    template_ko = "이 커뮤니티에서 {action_ko} 재직 인증을 먼저 받아야 합니다."
+    template_en = "This community asks for a verified employer {action_en}; verify yours first."
 
 
 # --------------------------------------------------------------------------- conflicts
@@ -483,6 +533,14 @@ class AlreadyAnswered(Conflict):
     code = "conflict.already_answered"
     template_ko = "이미 설문에 답했습니다."
     template_en = "You have already answered this survey."
+
+
+class JoinAlreadyRequested(Conflict):
+    """The member asked to join a community whose moderators have not decided yet."""
+
+    code = "conflict.join_already_requested"
+    template_ko = "이미 가입을 신청했습니다. 관리자의 승인을 기다려 주세요."
+    template_en = "You have already asked to join; please wait for a moderator's decision."
 
 
 # --------------------------------------------------------------------------- state
@@ -630,6 +688,72 @@ class MeetingNotReady(InvalidState):
     template_en = "No meeting link has been set for this meetup yet."
 
 
+class JoinRequestDecided(InvalidState):
+    """A join request was approved or refused already: it can be decided once."""
+
+    code = "state.join_request_decided"
+    template_ko = "이미 처리된 가입 신청입니다."
+    template_en = "This join request has already been decided."
+
+
+class NoVerificationPending(InvalidState):
+    """A verification code was entered, but no code was sent (or the last one was used)."""
+
+    code = "state.no_verification_pending"
+    template_ko = "진행 중인 재직 인증이 없습니다. 먼저 인증번호를 받아 주세요."
+    template_en = "There is no verification in progress; ask for a code first."
+
+
+class VerificationCodeExpired(InvalidState):
+    """The verification code was entered after it expired."""
+
+    code = "state.verification_code_expired"
+    template_ko = "인증번호의 유효 시간이 지났습니다. 인증번호를 다시 받아 주세요."
+    template_en = "The verification code has expired; ask for a new one."
+
+
+class WrongVerificationCode(InvalidState):
+    """The verification code does not match; the failed attempt is counted.
+
+    The one error raised *after* a change: the attempt is recorded, otherwise
+    guessing would cost nothing.  ``attempts_left`` says how many remain.
+    """
+
+    code = "state.wrong_verification_code"
+    template_ko = "인증번호가 맞지 않습니다. 남은 입력 기회: {attempts_left}번"
+    template_en = "The verification code is not right. Attempts left: {attempts_left}"
+
+
+class VerificationLocked(InvalidState):
+    """Too many wrong codes: this code no longer works, a new one must be asked for."""
+
+    code = "state.verification_locked"
+    template_ko = (
+        "인증번호를 {max}번 잘못 입력해 이 인증번호는 더 이상 쓸 수 없습니다. 새로 받아 주세요."
+    )
+    template_en = "The code was entered wrongly {max} times and no longer works; ask for a new one."
+
+
+class TooManyVerificationCodes(InvalidState):
+    """The member asked for more verification codes than allowed in the window."""
+
+    code = "state.too_many_verification_codes"
+    template_ko = (
+        "인증번호는 {minutes}분에 {limit}번까지 받을 수 있습니다. 잠시 후 다시 시도해 주세요."
+    )
+    template_en = (
+        "At most {limit} verification codes can be sent every {minutes} minutes; try again later."
+    )
+
+
+class VerificationRefused(InvalidState):
+    """No verifier plugin vouched for the evidence given with method ``method``."""
+
+    code = "state.verification_refused"
+    template_ko = "'{method}' 방식으로 재직 사실을 확인하지 못했습니다."
+    template_en = "Your employer could not be verified with the method '{method}'."
+
+
 class ContentRejected(InvalidState):
     """A content-policy check refused a post or comment."""
 
@@ -738,6 +862,25 @@ class RetryLater(PluginError):
         super().__init__(value, seconds=seconds, **params)
 
 
+class NoAddressChannel(PluginError):
+    """No notifier of this forum can send a message to an e-mail address (see ``delivers_to_address``)."""
+
+    code = "plugin.no_address_channel"
+    template_ko = "이 포럼에는 이메일 주소로 인증번호를 보낼 수 있는 알림 채널이 없습니다. 운영자에게 문의하세요."
+    template_en = (
+        "This forum has no notifier that can send a code to an e-mail address; "
+        "ask the people who run it."
+    )
+
+
+class InvalidVerifierResult(PluginError):
+    """An employer-verifier plugin returned something other than an ``EmployerCheck`` or ``None``."""
+
+    code = "plugin.verifier_result"
+    template_ko = "재직 인증 플러그인이 올바르지 않은 결과를 돌려주었습니다."
+    template_en = "An employer-verification plugin returned a result proforum cannot read."
+
+
 class ExtraNotInstalled(PluginError):
     """A feature needs an optional extra of proforum that is not installed."""
 
@@ -840,6 +983,7 @@ __all__ = [
     "DeliveryRejected",
     "DuplicateAdapter",
     "ExtraNotInstalled",
+    "FreeMailDomain",
     "IllegalTransition",
     "InvalidAnswer",
     "InvalidBeacon",
@@ -867,7 +1011,12 @@ __all__ = [
     "InvalidText",
     "InvalidThreshold",
     "InvalidTimeZone",
+    "InvalidVerificationCode",
+    "InvalidVerificationSetting",
+    "InvalidVerifierResult",
     "InvalidWeight",
+    "JoinAlreadyRequested",
+    "JoinRequestDecided",
     "Lang",
     "LastOperator",
     "LinkNotGranted",
@@ -875,7 +1024,9 @@ __all__ = [
     "MissingAnswer",
     "NicknameLocked",
     "NicknameTaken",
+    "NoAddressChannel",
     "NoApplicants",
+    "NoVerificationPending",
     "NotACommunityMember",
     "NotAnAttendee",
     "NotFound",
@@ -887,6 +1038,7 @@ __all__ = [
     "PreferenceLocked",
     "ProforumError",
     "QuotaInfeasible",
+    "RealNameRequired",
     "RetryLater",
     "RoleRequired",
     "SchemaOutdated",
@@ -898,11 +1050,17 @@ __all__ = [
     "ThresholdsFrozen",
     "TooEarly",
     "TooLate",
+    "TooManyVerificationCodes",
     "TransientConflict",
     "UnknownAdapter",
     "UnknownChoice",
     "UnknownQuestion",
+    "VerificationCodeExpired",
+    "VerificationLocked",
+    "VerificationRefused",
+    "VerifiedEmployerRequired",
     "VideoProviderError",
     "VideoProviderUnavailable",
     "WebhookRejected",
+    "WrongVerificationCode",
 ]

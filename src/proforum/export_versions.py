@@ -19,9 +19,13 @@ rewrite the tables:
   the default seat rules and no constraints, and the new tables start empty.
 * Version 4 (before personal video links) had no ``video_registrations``
   table; as migration ``0007`` does, it starts empty.
-* Version 5 (before nickname changes by operators) had no
-  ``nickname_history`` table; it starts empty.  Nickname keys are not part
-  of a document: the import derives them with today's look-alike rule.
+* Version 5 (before nickname changes by operators, verified employers and
+  joining by approval) had no ``nickname_history``, ``employer_verifications``,
+  ``employer_challenges`` or ``join_requests`` table, and communities had no
+  ``join_policy`` or ``requirements``.  As migrations ``0008`` and ``0009``
+  do, the tables start empty and every community is open and requires
+  nothing.  Nickname keys are not part of a document: the import derives
+  them with today's look-alike rule.
 """
 
 from __future__ import annotations
@@ -39,10 +43,19 @@ TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     3: frozenset({"notification_preferences"}),
     4: frozenset({"follow_up_interests", "contact_consents"}),
     5: frozenset({"video_registrations"}),
-    6: frozenset({"nickname_history"}),
+    6: frozenset(
+        {"nickname_history", "employer_verifications", "employer_challenges", "join_requests"}
+    ),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
 V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
+#: What a community written before version 6 requires: nothing, as migration 0009 gives.
+V5_REQUIREMENTS: Final = {
+    "real_name_to_post": False,
+    "verified_employer_to_post": False,
+    "real_name_to_apply": False,
+    "verified_employer_to_apply": False,
+}
 #: The question id a version-1 survey's single question gets.
 V1_QUESTION_ID: Final = "q1"
 #: Free-text threshold a version-1 survey gets (it had no free text).
@@ -72,7 +85,16 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
         upgraded.setdefault("video_registrations", [])
     if version <= 5:
         upgraded.setdefault("nickname_history", [])
+        _admission_v5(upgraded)
     return upgraded
+
+
+def _admission_v5(tables: dict[str, Any]) -> None:
+    for name in TABLES_ADDED[6]:
+        tables.setdefault(name, [])
+    for community in _dict_rows(tables, "communities"):
+        community.setdefault("join_policy", "open")
+        community.setdefault("requirements", dict(V5_REQUIREMENTS))
 
 
 def _dict_rows(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:

@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from decimal import Decimal
+    from typing import Any
 
     from proforum.domain.community import Community
     from proforum.domain.content import Comment, PolicyViolation, Post
+    from proforum.domain.employer import EmployerCheck
     from proforum.domain.identity import Member
     from proforum.domain.lottery import Draw
     from proforum.domain.meetup import Application, Meetup
@@ -124,6 +127,39 @@ def proforum_lottery_weight(
         first-timer, ``0.5`` after a recent no-show), or ``None`` for no opinion.
         Anything else refuses to close applications with
         :class:`~proforum.errors.InvalidWeight`, and nothing changes.
+
+    .. versionadded:: 0.2
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def proforum_verify_employer(
+    member: Member, method: str, company: str | None, evidence: Mapping[str, Any]
+) -> EmployerCheck | None:
+    """Vouch for where a member works, from evidence only this plugin can check.
+
+    Called by ``Forum.verify_employer_with`` *outside* any transaction (a
+    verifier may ask an identity provider over the network), after the
+    member was read.  Plugins are called newest first and the hook stops at
+    the first non-None result, which is used: a plugin answers only for the
+    ``method`` names it handles and returns ``None`` for the others.
+    Exceptions reach the caller, and nothing is recorded.
+
+    :param member: the member asking to be verified.
+    :param method: the verification method the member chose, e.g.
+        ``"business_card"`` or ``"okta"``; never ``company_email`` or
+        ``reviewed``, which proforum records itself.
+    :param company: the company the member says they work at, or ``None``
+        to let the verifier say which.
+    :param evidence: whatever the host application collected for ``method``
+        (a token, a reference to a scanned card...).  It may hold secrets:
+        proforum neither stores nor logs it, and neither should the plugin.
+    :return: a :class:`~proforum.domain.employer.EmployerCheck` naming the
+        company it vouches for (and its mail domain, if known), or ``None``
+        when the method is not this plugin's or the evidence does not
+        convince it.  When no plugin vouches, the use case raises
+        :class:`~proforum.errors.VerificationRefused`.
 
     .. versionadded:: 0.2
     """

@@ -74,6 +74,8 @@ REQUIRED_PARAMS: Mapping[MessageKind, frozenset[str]] = {
     MessageKind.MEETUP_RESCHEDULED: frozenset({"meetup_title", "previous_starts_at", "starts_at"}),
     MessageKind.MEETUP_CANCELLED: frozenset({"meetup_title"}),
     MessageKind.VERIFICATION_CODE: frozenset({"code", "expires_at"}),
+    MessageKind.JOIN_APPROVED: frozenset({"community_name"}),
+    MessageKind.JOIN_REFUSED: frozenset({"community_name"}),
 }
 
 #: Parameters that let whoever reads them act as the member: a template may
@@ -277,6 +279,27 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
             "Your verification code: {code}\nEnter it by {expires}.\n"
             "Never share this code with anyone. If you did not ask for it, you can ignore "
             "this message.",
+        ),
+    },
+    MessageKind.JOIN_APPROVED: {
+        "ko": (
+            "[가입 승인] {community_name}",
+            "{community_name} 커뮤니티 가입이 승인되었습니다. 이제 글을 읽고 모임에 참여할 수 있습니다.",
+        ),
+        "en": (
+            "[Welcome] {community_name}",
+            "Your request to join the {community_name} community was approved. "
+            "You can now read its posts and take part in its meetups.",
+        ),
+    },
+    MessageKind.JOIN_REFUSED: {
+        "ko": (
+            "[가입 거절] {community_name}",
+            "죄송합니다. {community_name} 커뮤니티 가입 신청이 받아들여지지 않았습니다.",
+        ),
+        "en": (
+            "[Not approved] {community_name}",
+            "Sorry: your request to join the {community_name} community was not approved.",
         ),
     },
 }

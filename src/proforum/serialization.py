@@ -16,9 +16,11 @@ import cattrs
 from cattrs.preconf.json import make_converter as _json_converter
 
 from proforum import export_versions
+from proforum.domain.admission import JoinRequest
 from proforum.domain.common import Secret
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Nickname, RealName
 from proforum.domain.identity import Member as MemberT
@@ -43,6 +45,9 @@ _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]
     "nickname_history": (NicknameChange, lambda u: u.nickname_history.all()),
     "communities": (Community, lambda u: u.communities.all()),
     "memberships": (Membership, lambda u: u.memberships.all()),
+    "employer_verifications": (EmployerVerification, lambda u: u.verifications.all()),
+    "employer_challenges": (EmployerChallenge, lambda u: u.challenges.all()),
+    "join_requests": (JoinRequest, lambda u: u.join_requests.all()),
     "posts": (Post, lambda u: u.posts.all()),
     "comments": (Comment, lambda u: u.comments.all()),
     "meetups": (Meetup, lambda u: u.meetups.all()),
@@ -158,6 +163,9 @@ def export_storage(storage: Storage) -> dict[str, Any]:
     ``claimed_until``) included; documents written before claims existed have
     no such fields and import as messages nobody has claimed.  Members'
     notification choices are the table ``notification_preferences``.
+    Verification codes are in ``employer_challenges`` as they are stored:
+    hashed, never in clear (a pending code's message, though, still holds it
+    until it is delivered).
     """
     with storage.unit_of_work() as uow:
         tables = {

@@ -371,3 +371,31 @@ def test_choosing_smtp_without_options_keeps_messages_visible_as_failed(
         world = build_world(forum, clock)
         world.announce()
         assert statuses(forum) == [(DeliveryStatus.FAILED, 1, "smtp.not_configured")] * 5
+
+
+def test_a_verification_code_goes_to_the_company_address_only(
+    start_server: Callable[..., Any], open_forum: OpenForum
+) -> None:
+    """The code reaches the address it names, not ``address_of``, and leaves the outbox."""
+    server = start_server("starttls")
+    world = open_forum(server.port, security="starttls")
+    member = world.members[0]
+    sent = world.forum.start_employer_verification(
+        member.id, company="리멤버앤컴퍼니", email="jieun.lee@remember-corp.co.kr"
+    )
+    assert sent.domain == "remember-corp.co.kr"
+    (delivery,) = server.mailbox.delivered
+    assert delivery.rcpt_tos == ["jieun.lee@remember-corp.co.kr"]
+    (mail,) = server.mailbox.messages()
+    assert mail["To"].addresses[0].addr_spec == "jieun.lee@remember-corp.co.kr"
+    assert mail["X-Proforum-Kind"] == "verification_code"
+    body = mail.get_body(("plain",))
+    assert body is not None
+    code = next(word for word in body.get_content().split() if word.isdigit() and len(word) == 6)
+    assert code not in str(mail["Subject"])
+    # Delivered: the outbox keeps neither the code nor the address.
+    (message,) = world.forum.outbox()
+    assert message.status is DeliveryStatus.SENT
+    assert set(message.params) == {"expires_at"}
+    verified = world.forum.confirm_employer_verification(member.id, code)
+    assert (verified.company, verified.domain) == ("리멤버앤컴퍼니", "remember-corp.co.kr")

@@ -8,7 +8,8 @@ from typing import Any
 import attrs
 
 from proforum.domain.identity import Member
-from proforum.domain.notification import InboxItem, Message
+from proforum.domain.notification import ADDRESS_PARAM, InboxItem, Message
+from proforum.errors import DeliveryRejected
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
 
@@ -19,13 +20,23 @@ class InboxNotifier:
 
     Delivery is idempotent: delivering the same message id twice keeps one item,
     so a relay that retries after a crash never shows a message twice.
+
+    A message addressed to an e-mail address (a company-verification code) is
+    refused for good: putting it where the member reads it would let them
+    verify a mailbox they never opened.  proforum does not give it such
+    messages; the refusal guards a notifier that wraps it.
     """
 
     context: AdapterContext = attrs.field(repr=False)
     name: str = "inbox"
 
     def deliver(self, message: Message, recipient: Member, rendered: RenderedMessage) -> None:
-        """Store ``message`` in ``recipient``'s inbox unless it is already there."""
+        """Store ``message`` in ``recipient``'s inbox unless it is already there.
+
+        :raises DeliveryRejected: the message must go to an e-mail address.
+        """
+        if ADDRESS_PARAM in message.params:
+            raise DeliveryRejected(None, reason="addressed_elsewhere")
         with self.context.storage.unit_of_work() as uow:
             if uow.inbox.get(message.id) is None:
                 uow.inbox.add(

@@ -16,6 +16,7 @@ from typing import Any, Self
 import attrs
 
 from proforum.adapters.memory_tables import K, Table, TxTable, V
+from proforum.domain.admission import JoinRequest, JoinRequestState
 from proforum.domain.common import (
     CommentId,
     CommunityId,
@@ -28,12 +29,19 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
 from proforum.domain.nickname_history import NicknameChange
-from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.notification import (
+    ONE_TIME_PARAMS,
+    DeliveryStatus,
+    InboxItem,
+    Message,
+    MessageKind,
+)
 from proforum.domain.participation import ParticipationRecord, participation_record
 from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
@@ -43,6 +51,7 @@ from proforum.errors import AlreadyExists, NicknameTaken, NotFound, StorageError
 from proforum.ports.storage import (
     LOADABLE_TABLES,
     ApplicationRepository,
+    ChallengeRepository,
     CommentRepository,
     CommitmentRepository,
     CommunityRepository,
@@ -50,6 +59,7 @@ from proforum.ports.storage import (
     DrawRepository,
     InboxRepository,
     InterestRepository,
+    JoinRequestRepository,
     MeetupRepository,
     MemberRepository,
     MembershipRepository,
@@ -61,6 +71,7 @@ from proforum.ports.storage import (
     RegistrationRepository,
     ResponseRepository,
     SurveyRepository,
+    VerificationRepository,
 )
 
 MEMORY_SCHEMES = ("memory",)
@@ -91,6 +102,17 @@ class _Tables:
             "membership",
             lambda m: (m.community_id, m.member_id),
             groups={"community": lambda m: m.community_id},
+        )
+        self.join_requests: Table[tuple[CommunityId, MemberId], JoinRequest] = Table(
+            "join request",
+            lambda r: (r.community_id, r.member_id),
+            groups={"community": lambda r: r.community_id},
+        )
+        self.verifications: Table[MemberId, EmployerVerification] = Table(
+            "employer verification", lambda v: v.member_id
+        )
+        self.challenges: Table[MemberId, EmployerChallenge] = Table(
+            "verification code", lambda c: c.member_id
         )
         self.posts: Table[PostId, Post] = Table(
             "post", lambda p: p.id, groups={"community": lambda p: p.community_id}
@@ -211,6 +233,9 @@ class _CommunityRepo:
     def add(self, community: Community) -> None:
         self._t.insert(community)
 
+    def update(self, community: Community) -> None:
+        self._t.update(community)
+
     def all(self) -> Sequence[Community]:
         return sorted(self._t.values(), key=lambda c: (c.created_at, c.id))
 
@@ -238,6 +263,78 @@ class _MembershipRepo:
 
     def all(self) -> Sequence[Membership]:
         return sorted(self._t.values(), key=lambda m: (m.joined_at, m.community_id, m.member_id))
+
+
+class _JoinRequestRepo:
+    def __init__(self, t: TxTable[tuple[CommunityId, MemberId], JoinRequest]) -> None:
+        self._t = t
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> JoinRequest | None:
+        return self._t.get((community_id, member_id))
+
+    def add(self, request: JoinRequest) -> None:
+        self._t.insert(request)
+
+    def update(self, request: JoinRequest) -> None:
+        self._t.update(request)
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        self._t.delete((community_id, member_id))
+
+    def pending(self, community_id: CommunityId) -> Sequence[JoinRequest]:
+        return sorted(
+            (
+                r
+                for r in self._t.group("community", community_id)
+                if r.state is JoinRequestState.PENDING
+            ),
+            key=lambda r: (r.requested_at, r.member_id),
+        )
+
+    def all(self) -> Sequence[JoinRequest]:
+        return sorted(self._t.values(), key=lambda r: (r.community_id, r.requested_at, r.member_id))
+
+
+class _VerificationRepo:
+    def __init__(self, t: TxTable[MemberId, EmployerVerification]) -> None:
+        self._t = t
+
+    def get(self, member_id: MemberId) -> EmployerVerification | None:
+        return self._t.get(member_id)
+
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, EmployerVerification]:
+        found = {i: self._t.get(i) for i in set(member_ids)}
+        return {i: v for i, v in found.items() if v is not None}
+
+    def put(self, verification: EmployerVerification) -> None:
+        if self._t.get(verification.member_id) is None:
+            self._t.insert(verification)
+        else:
+            self._t.update(verification)
+
+    def all(self) -> Sequence[EmployerVerification]:
+        return sorted(self._t.values(), key=lambda v: v.member_id)
+
+
+class _ChallengeRepo:
+    def __init__(self, t: TxTable[MemberId, EmployerChallenge]) -> None:
+        self._t = t
+
+    def get(self, member_id: MemberId) -> EmployerChallenge | None:
+        return self._t.get(member_id)
+
+    def get_for_update(self, member_id: MemberId) -> EmployerChallenge | None:
+        """A plain read: the unit of work holds the storage's lock, nobody else can write."""
+        return self._t.get(member_id)
+
+    def add(self, challenge: EmployerChallenge) -> None:
+        self._t.insert(challenge)
+
+    def update(self, challenge: EmployerChallenge) -> None:
+        self._t.update(challenge)
+
+    def all(self) -> Sequence[EmployerChallenge]:
+        return sorted(self._t.values(), key=lambda c: c.member_id)
 
 
 class _PostRepo:
@@ -680,6 +777,17 @@ class _MessageRepo:
             self._t.update(message.requeued())
         return len(rows)
 
+    def erase_secrets(self, subject: str) -> int:
+        settled = [
+            m
+            for m in self._t.group("subject", subject)
+            if m.status is not DeliveryStatus.PENDING and m.one_time
+        ]
+        for message in settled:
+            kept = {k: v for k, v in message.params.items() if k not in ONE_TIME_PARAMS}
+            self._t.update(attrs.evolve(message, params=kept))
+        return len(settled)
+
     def all(self) -> Sequence[Message]:
         return sorted(self._t.values(), key=lambda m: (m.created_at, m.id))
 
@@ -775,6 +883,9 @@ class MemoryUnitOfWork:
     nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
+    join_requests: JoinRequestRepository
+    verifications: VerificationRepository
+    challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
     meetups: MeetupRepository
@@ -819,6 +930,9 @@ class MemoryUnitOfWork:
         self.communities = _CommunityRepo(v(t.communities))
         memberships, applications = v(t.memberships), v(t.applications)
         self.memberships = _MembershipRepo(memberships)
+        self.join_requests = _JoinRequestRepo(v(t.join_requests))
+        self.verifications = _VerificationRepo(v(t.verifications))
+        self.challenges = _ChallengeRepo(v(t.challenges))
         self.posts = _PostRepo(v(t.posts))
         self.comments = _CommentRepo(v(t.comments))
         self.meetups = _MeetupRepo(v(t.meetups))
@@ -906,6 +1020,8 @@ class MemoryUnitOfWork:
 #: Export table names that differ from :class:`_Tables`' attributes.
 _TABLE_ATTRIBUTES: dict[str, str] = {
     "notification_preferences": "preferences",
+    "employer_verifications": "verifications",
+    "employer_challenges": "challenges",
     "video_registrations": "registrations",
     "follow_up_interests": "interests",
     "contact_consents": "consents",

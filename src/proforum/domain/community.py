@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import CommunityId, MemberId, check_id, check_slug, utc_validator
 
 
@@ -56,9 +57,17 @@ _ROLE_KO = {
 ORGANISER_ROLES = frozenset({Role.HOST, Role.OPERATOR})
 
 
+#: Roles that decide on requests to join a community that joins by approval.
+GATEKEEPER_ROLES = frozenset({Role.MODERATOR, Role.OPERATOR})
+
+
 @attrs.frozen
 class Community:
-    """A community for one job function, such as 마케팅/PR."""
+    """A community for one job function, such as 마케팅/PR.
+
+    ``join_policy`` says whether joining is immediate or asks a moderator;
+    ``requirements`` what members need to post and to apply to meetups.
+    """
 
     id: CommunityId = attrs.field(validator=lambda _i, _a, v: check_id("community_id", v))
     slug: str = attrs.field(validator=lambda _i, _a, v: check_slug(v))
@@ -67,6 +76,11 @@ class Community:
     created_at: datetime = attrs.field(validator=utc_validator)
     rules: str = ""
     time_zone: str = "Asia/Seoul"
+    join_policy: JoinPolicy = attrs.field(default=JoinPolicy.OPEN, converter=JoinPolicy)
+    requirements: CommunityRequirements = attrs.field(
+        factory=CommunityRequirements,
+        validator=attrs.validators.instance_of(CommunityRequirements),
+    )
 
 
 @attrs.frozen

@@ -40,8 +40,11 @@ class Comment:
 class AuthorCard:
     """How an author is shown next to a post: the name they speak under and their work.
 
-    ``company`` and ``years_of_experience`` are what the member stated; nothing
-    here claims they were verified.
+    When ``company_verified`` is true, ``company`` is the employer a
+    verification proved, and ``verification_method`` says how
+    (``company_email``, ``reviewed`` or a verifier plugin's method).
+    Otherwise ``company`` is what the member stated, unverified, and must be
+    shown as such.  ``years_of_experience`` is always as stated.
     """
 
     member_id: MemberId
@@ -50,6 +53,8 @@ class AuthorCard:
     job_function: str
     company: str | None = attrs.field(default=None, repr=False)
     years_of_experience: int | None = None
+    company_verified: bool = False
+    verification_method: str | None = None
 
 
 @attrs.frozen

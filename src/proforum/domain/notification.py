@@ -34,6 +34,25 @@ class MessageKind(enum.StrEnum):
     MEETUP_RESCHEDULED = "meetup_rescheduled"
     MEETUP_CANCELLED = "meetup_cancelled"
     VERIFICATION_CODE = "verification_code"
+    #: A moderator let the member into the community they asked to join.
+    JOIN_APPROVED = "join_approved"
+    #: A moderator turned the member's request to join down.
+    JOIN_REFUSED = "join_refused"
+
+
+#: The message parameter holding the e-mail address a message must go to
+#: instead of the member's own: a code proving control of a company mailbox
+#: must reach that mailbox and nowhere else.  Only notifiers that say
+#: ``delivers_to_address = True`` (see :mod:`proforum.ports.notifier`) are
+#: given such messages.
+ADDRESS_PARAM = "to_address"
+
+#: Parameters that are only needed until the message is delivered: a one-time
+#: code and the address it goes to.  Once the message is no longer pending
+#: (sent, withdrawn, given up) they are erased from the outbox
+#: (:meth:`~proforum.ports.storage.MessageRepository.erase_secrets`), so the
+#: code does not stay readable there.
+ONE_TIME_PARAMS: frozenset[str] = frozenset({"code", ADDRESS_PARAM})
 
 
 @attrs.frozen
@@ -146,14 +165,26 @@ class Message:
             claimed_until=None,
         )
 
+    @property
+    def one_time(self) -> bool:
+        """Tell whether the message carries :data:`ONE_TIME_PARAMS` (a code, an address)."""
+        return not ONE_TIME_PARAMS.isdisjoint(self.params)
+
     def failed(self, error: str, *, give_up: bool, retry_at: datetime | None = None) -> Self:
         """Record a failed attempt: retry no earlier than ``retry_at``, or give up for good.
 
-        The claim is released either way.
+        The claim is released either way.  A :attr:`one_time` message given
+        up is withdrawn (``cancelled``) rather than dead-lettered: its code
+        has expired by the time anyone could retry it, and the member asks
+        for a new one instead.
         """
+        if give_up:
+            status = DeliveryStatus.CANCELLED if self.one_time else DeliveryStatus.FAILED
+        else:
+            status = DeliveryStatus.PENDING
         return attrs.evolve(
             self,
-            status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
+            status=status,
             attempts=self.attempts + 1,
             last_error=error[:500],
             next_attempt_at=None if give_up else retry_at,

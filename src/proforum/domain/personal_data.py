@@ -19,6 +19,9 @@ from proforum.domain.common import MemberId
 MEMBER_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
     "members": ("id",),
     "nickname_history": ("member_id",),
+    "employer_verifications": ("member_id",),
+    "employer_challenges": ("member_id",),
+    "join_requests": ("member_id",),
     "memberships": ("member_id",),
     "posts": ("author_id",),
     "comments": ("author_id",),
@@ -34,11 +37,15 @@ MEMBER_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
 }
 
 #: Tables whose rows about an erased member are deleted: they hold personal
-#: data (old nicknames and the reasons for changing them, personal join links,
-#: messages and their parameters, choices) and nothing others rely on.
+#: data (old nicknames and the reasons for changing them, employers and
+#: company addresses, personal join links, messages and their parameters,
+#: choices) and nothing others rely on.
 ERASED_TABLES: Final = frozenset(
     {
         "nickname_history",
+        "employer_verifications",
+        "employer_challenges",
+        "join_requests",
         "video_registrations",
         "follow_up_interests",
         "contact_consents",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
+from proforum.domain.admission import JoinRequest
 from proforum.domain.common import (
     CommentId,
     CommunityId,
@@ -29,6 +30,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
@@ -94,6 +96,9 @@ class CommunityRepository(Protocol):
     def add(self, community: Community) -> None:
         """Insert a new community."""
 
+    def update(self, community: Community) -> None:
+        """Replace an existing community (its join policy and requirements change)."""
+
     def all(self) -> Sequence[Community]:
         """Every community, by creation time then id."""
 
@@ -118,6 +123,72 @@ class MembershipRepository(Protocol):
 
     def all(self) -> Sequence[Membership]:
         """Every membership."""
+
+
+class JoinRequestRepository(Protocol):
+    """Requests to join communities that join by approval, unique by (community, member)."""
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> JoinRequest | None:
+        """Return the member's request to join the community, or ``None``."""
+
+    def add(self, request: JoinRequest) -> None:
+        """Insert a new request."""
+
+    def update(self, request: JoinRequest) -> None:
+        """Replace an existing request (decided, or asked again)."""
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        """Delete one, if it exists."""
+
+    def pending(self, community_id: CommunityId) -> Sequence[JoinRequest]:
+        """The community's pending requests, by request time then member id."""
+
+    def all(self) -> Sequence[JoinRequest]:
+        """Every request, by community id, request time, then member id."""
+
+
+class VerificationRepository(Protocol):
+    """Employer verifications, one per member."""
+
+    def get(self, member_id: MemberId) -> EmployerVerification | None:
+        """Return the member's verification or ``None``."""
+
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, EmployerVerification]:
+        """Return the verifications of those of ``member_ids`` who have one, in one query.
+
+        A feed page shows every author's verified employer with this one read.
+        """
+
+    def put(self, verification: EmployerVerification) -> None:
+        """Store the member's verification, replacing any earlier one."""
+
+    def all(self) -> Sequence[EmployerVerification]:
+        """Every verification, by member id."""
+
+
+class ChallengeRepository(Protocol):
+    """Company-e-mail verification codes (their hashes), one challenge per member."""
+
+    def get(self, member_id: MemberId) -> EmployerChallenge | None:
+        """Return the member's challenge or ``None``."""
+
+    def get_for_update(self, member_id: MemberId) -> EmployerChallenge | None:
+        """Return the member's challenge (or ``None``) like :meth:`get`, locked until the end.
+
+        Entering a code and asking for one read the challenge this way, so
+        that two guesses at once take turns and each counts: the attempt
+        limit holds under concurrency.  Serialised backends may simply read,
+        as with :meth:`MeetupRepository.get_for_update`.
+        """
+
+    def add(self, challenge: EmployerChallenge) -> None:
+        """Insert the member's first challenge; a second one raises ``AlreadyExists``."""
+
+    def update(self, challenge: EmployerChallenge) -> None:
+        """Replace the member's challenge (a wrong attempt, a new code, a use)."""
+
+    def all(self) -> Sequence[EmployerChallenge]:
+        """Every challenge, by member id."""
 
 
 class PostRepository(Protocol):
@@ -523,6 +594,17 @@ class MessageRepository(Protocol):
             need not store it.
         """
 
+    def erase_secrets(self, subject: str) -> int:
+        """Erase the one-time parameters of the settled messages about ``subject``.
+
+        Every message with that ``subject`` that is no longer pending (sent,
+        failed or cancelled) loses its
+        :data:`~proforum.domain.notification.ONE_TIME_PARAMS` (a verification
+        code and the address it went to); its other parameters stay.
+        Pending messages keep them: they still have to be delivered.  Return
+        how many messages changed.
+        """
+
     def all(self) -> Sequence[Message]:
         """Every message, oldest first."""
 
@@ -603,6 +685,9 @@ LOADABLE_TABLES: Final = (
     "nickname_history",
     "communities",
     "memberships",
+    "employer_verifications",
+    "employer_challenges",
+    "join_requests",
     "posts",
     "comments",
     "meetups",
@@ -628,6 +713,9 @@ class UnitOfWork(Protocol):
     nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
+    join_requests: JoinRequestRepository
+    verifications: VerificationRepository
+    challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
     meetups: MeetupRepository

@@ -17,6 +17,7 @@ import pluggy
 
 from proforum.domain.common import CommunityId, MeetupId, MemberId, MessageId, SurveyId, check_id
 from proforum.domain.community import Community, Membership, Role
+from proforum.domain.employer import VerificationPolicy
 from proforum.domain.events import (
     ApplicationMade,
     CommentPublished,
@@ -111,6 +112,7 @@ class Tx:
         *,
         subject: str | None = None,
         not_before: datetime | None = None,
+        channels: Sequence[str] | None = None,
     ) -> list[Message]:
         """Write one message per recipient and channel to the outbox; return them.
 
@@ -122,9 +124,15 @@ class Tx:
 
         :param subject: what the messages are about (a meetup id), so they can be withdrawn.
         :param not_before: deliver no earlier than this (a planned reminder).
+        :param channels: only these of the forum's channels (a code for a
+            company address goes only to notifiers that deliver to addresses).
         """
         return self._write(
-            kind, [(r, params) for r in recipients], subject=subject, not_before=not_before
+            kind,
+            [(r, params) for r in recipients],
+            subject=subject,
+            not_before=not_before,
+            channels=channels,
         )
 
     def _write(
@@ -134,15 +142,17 @@ class Tx:
         *,
         subject: str | None = None,
         not_before: datetime | None = None,
+        channels: Sequence[str] | None = None,
     ) -> list[Message]:
         if not items:
             return []
+        through = self.channels if channels is None else tuple(channels)
         off: set[tuple[MemberId, str]] = set()
         if kind not in MANDATORY_KINDS:
             # Few recipients: ask about them only; many: every choice about this
             # kind is fewer rows than the recipients (only opt-outs are stored).
             members = [m for m, _ in items] if len(items) <= 500 else None
-            off = self.uow.preferences.switched_off(kind, self.channels, members)
+            off = self.uow.preferences.switched_off(kind, through, members)
         messages = [
             Message(
                 id=MessageId(self.ids.new("msg")),
@@ -155,7 +165,7 @@ class Tx:
                 subject=subject,
             )
             for recipient, params in items
-            for channel in self.channels
+            for channel in through
             if (recipient, channel) not in off
         ]
         self.uow.messages.add_many(messages)
@@ -275,6 +285,7 @@ class ForumBase:
         reminder_offsets: Sequence[timedelta] = (),
         seeds: SeedSource | None = None,
         site_operators: Collection[MemberId] = (),
+        verification: VerificationPolicy | None = None,
     ) -> None:
         self._storage = storage
         self._pm = plugin_manager
@@ -297,6 +308,7 @@ class ForumBase:
         self._reminder_offsets = tuple(reminder_offsets)
         self._seeds: SeedSource = seeds or SystemSeeds()
         self._site_operators = frozenset(site_operators)
+        self._verification = verification or VerificationPolicy()
 
     @property
     def storage(self) -> Storage:
@@ -318,6 +330,11 @@ class ForumBase:
         check_id("member_id", actor)
         if actor not in self._site_operators:
             raise RoleRequired(actor, roles_ko="사이트 운영자", roles_en="site operator")
+
+    @property
+    def verification_policy(self) -> VerificationPolicy:
+        """How company-e-mail verification behaves in this forum (codes, attempts, limits)."""
+        return self._verification
 
     @contextmanager
     def _transaction(self) -> Iterator[Tx]:
@@ -437,6 +454,15 @@ class ForumBase:
                         retry_at = now + max(self._retry.delay(attempts, jitter()), floor)
                         outcome = message.failed(error, give_up=give_up, retry_at=retry_at)
                     recorded = uow.messages.mark(outcome, claimer)
+                    if (
+                        recorded
+                        and outcome.status is not DeliveryStatus.PENDING
+                        and outcome.one_time
+                        and outcome.subject is not None
+                    ):
+                        # Delivered or given up: the code and its address are
+                        # needed no more, and must not stay readable.
+                        uow.messages.erase_secrets(outcome.subject)
                     uow.commit()
                 unsettled.discard(message.id)
                 if not recorded:
@@ -446,7 +472,8 @@ class ForumBase:
                     )
                 elif outcome.status is DeliveryStatus.SENT:
                     report = attrs.evolve(report, sent=report.sent + 1)
-                elif outcome.status is DeliveryStatus.FAILED:
+                elif outcome.status is not DeliveryStatus.PENDING:
+                    # Failed for good: dead-lettered, or withdrawn for a one-time code.
                     report = attrs.evolve(report, failed=report.failed + 1)
                 else:
                     report = attrs.evolve(report, retrying=report.retrying + 1)
@@ -498,6 +525,17 @@ class ForumBase:
         except Exception as exc:
             kind = exc.code if isinstance(exc, ProforumError) else type(exc).__name__
             log.warning("releasing %d claimed message(s) failed: %s", len(ids), kind)
+
+    def _address_channels(self) -> tuple[str, ...]:
+        """The channels of this forum whose notifier delivers to an address a message names.
+
+        See :class:`~proforum.ports.notifier.AddressedDelivery`.
+        """
+        return tuple(
+            name
+            for name in self._channels
+            if getattr(self._notifier(name), "delivers_to_address", False) is True
+        )
 
     def _notifier(self, name: str) -> Notifier:
         """The notifier called ``name``, built on first use."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from proforum.services.admission import AdmissionUseCases
 from proforum.services.attendance import AttendanceUseCases
+from proforum.services.employers import EmployerUseCases
 from proforum.services.follow_ups import FollowUpUseCases
 from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
@@ -19,6 +21,8 @@ from proforum.services.surveys import SurveyUseCases
 
 class Forum(
     MemberUseCases,
+    AdmissionUseCases,
+    EmployerUseCases,
     PostUseCases,
     MeetupUseCases,
     LotteryUseCases,

@@ -31,6 +31,7 @@ from proforum.errors import (
     PermissionDenied,
 )
 from proforum.ports.video import MeetingRequest
+from proforum.services.admission import check_requirements
 from proforum.services.base import ForumBase, Tx
 from proforum.services.lottery_entrants import check_quota_attributes
 from proforum.services.reminders import plan_reminders, withdraw_reminders
@@ -181,12 +182,17 @@ class MeetupUseCases(ForumBase):
         """Apply (참가 신청) to a meetup during its application window.
 
         :raises NotACommunityMember: only members of the meetup's community apply.
+        :raises RealNameRequired: the community asks for a real name to apply.
+        :raises VerifiedEmployerRequired: the community asks for a verified employer to apply.
         :raises ApplicationWindowClosed: outside the window, or the meetup is not open.
         :raises AlreadyApplied: the actor has an application that was not withdrawn.
         """
         with self._transaction() as tx:
             meetup = tx.meetup(meetup_id, for_update=True)
             tx.membership(meetup.community_id, actor)
+            community = tx.community(meetup.community_id)
+            if community.requirements.asks_anything("apply"):
+                check_requirements(tx, community, tx.member(actor), "apply")
             earlier = tx.uow.applications.get(meetup_id, actor)
             if earlier is not None and earlier.state is not ApplicationState.WITHDRAWN:
                 raise AlreadyApplied(meetup_id)

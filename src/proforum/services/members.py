@@ -6,6 +6,12 @@ from collections.abc import Sequence
 
 import attrs
 
+from proforum.domain.admission import (
+    CommunityRequirements,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestState,
+)
 from proforum.domain.common import CommunityId, MemberId, check_slug, check_time_zone, clean_text
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.events import MemberRegistered
@@ -17,11 +23,13 @@ from proforum.errors import (
     InvalidIdentifier,
     InvalidInput,
     InvalidProfile,
+    JoinAlreadyRequested,
     LastOperator,
     NicknameLocked,
     NicknameTaken,
     NotFound,
 )
+from proforum.services.admission import check_requirements_value, parse_join_policy
 from proforum.services.base import ForumBase, Tx
 
 COMMUNITY_NAME_MAX = 50
@@ -218,12 +226,21 @@ class MemberUseCases(ForumBase):
         job_function: str,
         rules: str = "",
         time_zone: str = "Asia/Seoul",
+        join_policy: JoinPolicy | str = JoinPolicy.OPEN,
+        requirements: CommunityRequirements | None = None,
     ) -> Community:
         """Create a community for a job function; the creator becomes its operator.
 
+        :param join_policy: ``"open"`` (the default: joining is immediate) or
+            ``"approval"`` (joining asks a moderator or an operator).
+        :param requirements: what members need to post and to apply to
+            meetups (a real name, a verified employer); nothing by default.
+            Operators change both later with ``set_community_requirements``.
         :raises AlreadyExists: another community has this slug.
         :raises InvalidIdentifier: the slug or the job-function code is malformed.
         :raises InvalidTimeZone: ``time_zone`` is not an IANA time zone.
+        :raises InvalidProfile: ``join_policy`` is neither ``open`` nor ``approval``.
+        :raises InvalidInput: ``requirements`` is not a ``CommunityRequirements``.
         """
         check_slug(slug)
         try:
@@ -233,6 +250,9 @@ class MemberUseCases(ForumBase):
         check_time_zone(time_zone)
         clean_name = clean_text("name", name, max_len=COMMUNITY_NAME_MAX)
         clean_rules = clean_text("rules", rules, max_len=RULES_MAX, multiline=True) if rules else ""
+        policy = parse_join_policy(join_policy)
+        asked = CommunityRequirements() if requirements is None else requirements
+        check_requirements_value(asked)
         with self._transaction() as tx:
             tx.member(actor)
             if tx.uow.communities.by_slug(slug) is not None:
@@ -245,6 +265,8 @@ class MemberUseCases(ForumBase):
                 created_at=tx.now,
                 rules=clean_rules,
                 time_zone=time_zone,
+                join_policy=policy,
+                requirements=asked,
             )
             tx.uow.communities.add(community)
             tx.uow.memberships.add(Membership(community.id, actor, Role.OPERATOR, tx.now))
@@ -269,19 +291,49 @@ class MemberUseCases(ForumBase):
                 raise NotFound(slug, entity="community")
             return found
 
-    def join_community(self, actor: MemberId, community_id: CommunityId) -> Membership:
-        """Join a community as an ordinary member.
+    def join_community(
+        self, actor: MemberId, community_id: CommunityId
+    ) -> Membership | JoinRequest:
+        """Join a community as an ordinary member, or ask to, if it joins by approval.
+
+        An open community returns the new :class:`Membership` at once.  One
+        that joins by approval returns a pending
+        :class:`~proforum.domain.admission.JoinRequest` instead, which its
+        moderators and operators approve or refuse
+        (``approve_join_request``, ``refuse_join_request``); the member is
+        told the decision by a message.  Asking again after a refusal is a
+        new request.
 
         :raises AlreadyMember: the actor is already a member.
+        :raises JoinAlreadyRequested: the actor's request is still waiting for a decision.
         """
         with self._transaction() as tx:
             tx.member(actor)
-            tx.community(community_id)
+            community = tx.community(community_id)
             if tx.uow.memberships.get(community_id, actor) is not None:
                 raise AlreadyMember(community_id)
+            if community.join_policy is JoinPolicy.APPROVAL:
+                return self._ask_to_join(tx, community_id, actor)
             membership = Membership(community_id, actor, Role.MEMBER, tx.now)
             tx.uow.memberships.add(membership)
         return membership
+
+    @staticmethod
+    def _ask_to_join(tx: Tx, community_id: CommunityId, actor: MemberId) -> JoinRequest:
+        """Leave a pending request, replacing a decided one from before."""
+        earlier = tx.uow.join_requests.get(community_id, actor)
+        if earlier is not None and earlier.state is JoinRequestState.PENDING:
+            raise JoinAlreadyRequested(community_id)
+        request = JoinRequest(community_id, actor, tx.now)
+        if earlier is None:
+            try:
+                tx.uow.join_requests.add(request)
+            except AlreadyExists:
+                # The same member asking twice at once: the same answer as the check.
+                raise JoinAlreadyRequested(community_id) from None
+        else:
+            tx.uow.join_requests.update(request)
+        return request
 
     def leave_community(self, actor: MemberId, community_id: CommunityId) -> None:
         """Leave a community.  The last operator cannot leave.

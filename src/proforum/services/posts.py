@@ -24,9 +24,11 @@ from proforum.domain.content import (
     FeedPage,
     Post,
 )
+from proforum.domain.employer import EmployerVerification
 from proforum.domain.events import CommentPublished, PostPublished
 from proforum.domain.identity import Member
 from proforum.errors import ContentRejected, InvalidInput, NotFound
+from proforum.services.admission import check_requirements
 from proforum.services.base import ForumBase
 
 FEED_PAGE_MAX = 100
@@ -56,6 +58,8 @@ class PostUseCases(ForumBase):
 
         :raises NotACommunityMember: the actor is not a member of the community.
         :raises InvalidText: the title or body is empty or too long.
+        :raises RealNameRequired: the community asks for a real name to post.
+        :raises VerifiedEmployerRequired: the community asks for a verified employer to post.
         :raises ContentRejected: a content-policy plugin refused it.
         """
         clean_title = clean_text("title", title, max_len=TITLE_MAX)
@@ -64,6 +68,7 @@ class PostUseCases(ForumBase):
             community = tx.community(community_id)
             tx.membership(community_id, actor)
             author = tx.member(actor)
+            check_requirements(tx, community, author, "post")
             self._check_content(community, author, clean_title, clean_body)
             post = Post(
                 id=PostId(tx.ids.new("pst")),
@@ -82,6 +87,8 @@ class PostUseCases(ForumBase):
 
         :raises NotFound: no such post.
         :raises NotACommunityMember: the actor is not a member of the community.
+        :raises RealNameRequired: the community asks for a real name to post.
+        :raises VerifiedEmployerRequired: the community asks for a verified employer to post.
         :raises ContentRejected: a content-policy plugin refused it.
         """
         clean_body = clean_text("body", body, max_len=COMMENT_MAX, multiline=True)
@@ -91,7 +98,9 @@ class PostUseCases(ForumBase):
                 raise NotFound(post_id, entity="post")
             community = tx.community(post.community_id)
             tx.membership(post.community_id, actor)
-            self._check_content(community, tx.member(actor), None, clean_body)
+            author = tx.member(actor)
+            check_requirements(tx, community, author, "post")
+            self._check_content(community, author, None, clean_body)
             comment = Comment(
                 id=CommentId(tx.ids.new("cmt")),
                 post_id=post_id,
@@ -113,9 +122,11 @@ class PostUseCases(ForumBase):
     ) -> FeedPage:
         """Return a page of a community's posts, newest first, with authors and comment counts.
 
-        Pass the page's ``next_before`` as ``before`` to get the next page
-        (keyset pagination: a deep page costs the same as the first).  A page
-        takes the same small number of queries whatever its size.
+        Each author is shown with their verified employer when they have one
+        (``entry.author.company_verified``), else with the company they
+        stated.  Pass the page's ``next_before`` as ``before`` to get the next
+        page (keyset pagination: a deep page costs the same as the first).  A
+        page takes the same small number of queries whatever its size.
 
         :raises NotACommunityMember: the actor is not a member of the community.
         :raises InvalidInput: ``limit`` is not 1 to 100, or ``before`` is not a
@@ -135,11 +146,17 @@ class PostUseCases(ForumBase):
             posts = list(tx.uow.posts.feed(community_id, limit=limit + 1, before=before))
             more = len(posts) > limit
             posts = posts[:limit]
-            authors = tx.uow.members.get_many({p.author_id for p in posts})
+            author_ids = {p.author_id for p in posts}
+            authors = tx.uow.members.get_many(author_ids)
+            verified = tx.uow.verifications.get_many(author_ids)
             counts = tx.uow.comments.count_for_posts([p.id for p in posts])
         entries = tuple(
             FeedEntry(
-                post, _author_card(post.author_id, authors.get(post.author_id)), counts[post.id]
+                post,
+                _author_card(
+                    post.author_id, authors.get(post.author_id), verified.get(post.author_id)
+                ),
+                counts[post.id],
             )
             for post in posts
         )
@@ -156,7 +173,14 @@ class PostUseCases(ForumBase):
             return tx.uow.comments.for_post(post_id)
 
 
-def _author_card(member_id: MemberId, member: Member | None) -> AuthorCard:
+def _author_card(
+    member_id: MemberId, member: Member | None, verification: EmployerVerification | None
+) -> AuthorCard:
+    """How ``member`` is shown next to a post: the verified company when there is one.
+
+    Without a verification the card shows the company the member stated,
+    with ``company_verified=False``.
+    """
     if member is None:  # an author whose account no longer exists
         return AuthorCard(member_id, "탈퇴한 회원", "former", "-")
     return AuthorCard(
@@ -164,6 +188,8 @@ def _author_card(member_id: MemberId, member: Member | None) -> AuthorCard:
         display_name=member.display_name,
         identity_kind=member.identity.kind,
         job_function=member.job_function,
-        company=member.company,
+        company=member.company if verification is None else verification.company,
         years_of_experience=member.years_of_experience,
+        company_verified=verification is not None,
+        verification_method=None if verification is None else verification.method,
     )

@@ -40,6 +40,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from proforum.domain.admission import (
+    CommunityRequirements,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestState,
+)
 from proforum.domain.common import (
     CommentId,
     CommunityId,
@@ -53,6 +59,12 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import (
+    ChallengeState,
+    EmployerChallenge,
+    EmployerVerification,
+    code_digest,
+)
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
@@ -161,6 +173,45 @@ def sample_message(n: int, *, minute: int = 0, recipient: int = 1) -> Message:
             "starts_at": (T0 + timedelta(days=9, hours=9)).isoformat(),
             "link": "https://zoom.us/j/1",
         },
+    )
+
+
+def sample_verification(n: int, *, by: int | None = None) -> EmployerVerification:
+    """Member ``n``'s verified employer: by company e-mail, or checked by operator ``by``."""
+    return EmployerVerification(
+        member_id=MemberId(f"mem_{n:04d}"),
+        company=f"리멤버앤컴퍼니 {n}",
+        method="company_email" if by is None else "reviewed",
+        verified_at=T0 + timedelta(minutes=n),
+        domain=f"company{n}.co.kr" if by is None else None,
+        verified_by=None if by is None else MemberId(f"mem_{by:04d}"),
+    )
+
+
+def sample_challenge(n: int, *, code: str = "123456", attempts: int = 0) -> EmployerChallenge:
+    """Member ``n``'s verification code ``code``, stored as its hash, sent at T0."""
+    salt = f"{n:032x}"
+    return EmployerChallenge(
+        id=f"evc_{n:04d}",
+        member_id=MemberId(f"mem_{n:04d}"),
+        company="리멤버앤컴퍼니",
+        domain="rememberapp.co.kr",
+        code_hash=code_digest(salt, code),
+        salt=salt,
+        created_at=T0,
+        expires_at=T0 + timedelta(minutes=15),
+        window_started_at=T0,
+        codes_in_window=1,
+        attempts=attempts,
+    )
+
+
+def sample_join_request(community: int, member: int, minute: int = 0) -> JoinRequest:
+    """Member ``member``'s pending request to join community ``community``."""
+    return JoinRequest(
+        community_id=CommunityId(f"com_{community:04d}"),
+        member_id=MemberId(f"mem_{member:04d}"),
+        requested_at=T0 + timedelta(minutes=minute),
     )
 
 
@@ -279,6 +330,9 @@ class StorageContract:
             Message: lambda u: u.messages.add,
             InboxItem: lambda u: u.inbox.add,
             NotificationPreference: lambda u: u.preferences.put,
+            JoinRequest: lambda u: u.join_requests.add,
+            EmployerVerification: lambda u: u.verifications.put,
+            EmployerChallenge: lambda u: u.challenges.add,
         }
         with storage.unit_of_work() as uow:
             for row in rows:
@@ -486,6 +540,161 @@ class StorageContract:
             assert len(uow.memberships.all()) == 4
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.memberships.add(rows[0])
+
+    def test_community_join_policy_and_requirements_round_trip_and_update(
+        self, storage: Storage
+    ) -> None:
+        """A community's join policy and requirements come back as stored, and can change."""
+        plain = sample_community(1)
+        strict = attrs.evolve(
+            sample_community(2),
+            join_policy=JoinPolicy.APPROVAL,
+            requirements=CommunityRequirements(
+                real_name_to_post=True, verified_employer_to_apply=True
+            ),
+        )
+        self._put(storage, plain, strict)
+        with storage.unit_of_work() as uow:
+            assert uow.communities.get(plain.id) == plain
+            got = uow.communities.get(strict.id)
+            assert got == strict
+            assert got is not None
+            assert got.join_policy is JoinPolicy.APPROVAL
+            every = CommunityRequirements(True, True, True, True)
+            uow.communities.update(attrs.evolve(plain, requirements=every))
+            uow.communities.update(attrs.evolve(strict, join_policy=JoinPolicy.OPEN))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [(c.join_policy, c.requirements) for c in uow.communities.all()] == [
+                (JoinPolicy.OPEN, every),
+                (JoinPolicy.OPEN, strict.requirements),
+            ]
+            assert uow.communities.by_slug(plain.slug) == attrs.evolve(plain, requirements=every)
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.communities.update(sample_community(3))
+
+    def test_join_requests(self, storage: Storage) -> None:
+        """Requests are unique per (community, member), listed pending-only in request order."""
+        requests = [sample_join_request(1, m, minute=10 - m) for m in range(1, 5)]
+        other = sample_join_request(2, 1)
+        self._put(storage, *requests, other)
+        decided = requests[1].decide(True, MemberId("mem_0009"), T0 + timedelta(hours=1))
+        with storage.unit_of_work() as uow:
+            assert (
+                uow.join_requests.get(CommunityId("com_0001"), MemberId("mem_0003"))
+                == (requests[2])
+            )
+            assert uow.join_requests.get(CommunityId("com_0001"), MemberId("mem_0009")) is None
+            pending = uow.join_requests.pending(CommunityId("com_0001"))
+            assert [r.member_id for r in pending] == [
+                "mem_0004",
+                "mem_0003",
+                "mem_0002",
+                "mem_0001",
+            ]
+            uow.join_requests.update(decided)
+            uow.join_requests.remove(CommunityId("com_0001"), MemberId("mem_0004"))
+            uow.join_requests.remove(CommunityId("com_0001"), MemberId("mem_0099"))  # no-op
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            got = uow.join_requests.get(CommunityId("com_0001"), MemberId("mem_0002"))
+            assert got == decided
+            assert got is not None
+            assert (got.state, got.decided_by) == (JoinRequestState.APPROVED, "mem_0009")
+            pending = uow.join_requests.pending(CommunityId("com_0001"))
+            assert [r.member_id for r in pending] == ["mem_0003", "mem_0001"]
+            assert [(r.community_id, r.member_id) for r in uow.join_requests.all()] == [
+                ("com_0001", "mem_0003"),
+                ("com_0001", "mem_0002"),
+                ("com_0001", "mem_0001"),
+                ("com_0002", "mem_0001"),
+            ]
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.join_requests.add(sample_join_request(2, 1, minute=5))
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.join_requests.update(sample_join_request(3, 1))
+
+    def test_employer_verifications_one_per_member(self, storage: Storage) -> None:
+        """``put`` inserts or replaces; ``get_many`` reads many members' at once."""
+        by_mail, by_operator = sample_verification(1), sample_verification(2, by=7)
+        self._put(storage, by_mail, by_operator)
+        with storage.unit_of_work() as uow:
+            assert uow.verifications.get(by_mail.member_id) == by_mail
+            assert uow.verifications.get(by_operator.member_id) == by_operator
+            assert uow.verifications.get(MemberId("mem_0003")) is None
+            wanted = [MemberId("mem_0002"), MemberId("mem_0003"), MemberId("mem_0002")]
+            assert dict(uow.verifications.get_many(wanted)) == {"mem_0002": by_operator}
+            assert dict(uow.verifications.get_many([])) == {}
+            moved = attrs.evolve(by_mail, company="새회사", verified_at=T0 + timedelta(days=30))
+            uow.verifications.put(moved)
+            assert uow.verifications.get(by_mail.member_id) == moved  # read your writes
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.verifications.all()) == [moved, by_operator]
+
+    def test_verifications_of_thousands_of_authors_at_once(self, storage: Storage) -> None:
+        """``get_many`` takes more ids than a statement has parameters for."""
+        self._put(storage, sample_verification(1), sample_verification(2400))
+        wanted = [MemberId(f"mem_{i:04d}") for i in range(1, 2500)]
+        with storage.unit_of_work() as uow:
+            found = uow.verifications.get_many(wanted)
+        assert sorted(found) == ["mem_0001", "mem_2400"]
+
+    def test_employer_challenges(self, storage: Storage) -> None:
+        """One challenge per member, replaced by ``update``; the code stays a hash."""
+        first = sample_challenge(1)
+        self._put(storage, first, sample_challenge(2))
+        with storage.unit_of_work() as uow:
+            got = uow.challenges.get(first.member_id)
+            assert got == first
+            assert got is not None
+            assert got.matches("123456")
+            assert not got.matches("654321")
+            assert uow.challenges.get_for_update(first.member_id) == first
+            assert uow.challenges.get(MemberId("mem_0003")) is None
+            assert uow.challenges.get_for_update(MemberId("mem_0003")) is None
+            locked = attrs.evolve(first, attempts=5, state=ChallengeState.LOCKED)
+            uow.challenges.update(locked)
+            assert uow.challenges.get_for_update(first.member_id) == locked
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [c.member_id for c in uow.challenges.all()] == ["mem_0001", "mem_0002"]
+            assert uow.challenges.get(first.member_id) == locked
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.challenges.add(sample_challenge(1, code="000000"))
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.challenges.update(sample_challenge(3))
+
+    def test_challenge_get_for_update_makes_guesses_take_turns(self, storage: Storage) -> None:
+        """Eight wrong guesses at once each count: none reads a count another is changing."""
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        self._put(storage, sample_challenge(1))
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def guess() -> None:
+            try:
+                start.wait(timeout=30)
+                with storage.unit_of_work() as uow:
+                    current = uow.challenges.get_for_update(MemberId("mem_0001"))
+                    assert current is not None
+                    time.sleep(0.005)  # let the others read, if they can
+                    uow.challenges.update(current.wrong_attempt(max_attempts=100))
+                    uow.commit()
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=guess) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with storage.unit_of_work() as uow:
+            got = uow.challenges.get(MemberId("mem_0001"))
+            assert got is not None
+            assert got.attempts == 8
 
     # -- posts and comments --------------------------------------------------
 
@@ -1323,6 +1532,47 @@ class StorageContract:
             assert uow.messages.withdraw("mtp_0001", MessageKind.REMINDER, None, T0) == 1
         with storage.unit_of_work() as uow:
             assert uow.messages.get(reminder.id) == reminder
+
+    @staticmethod
+    def _code_message(n: int, subject: str = "evc_0001") -> Message:
+        """Pending verification code ``n`` about ``subject``, with its address."""
+        return attrs.evolve(
+            sample_message(n, minute=n),
+            kind=MessageKind.VERIFICATION_CODE,
+            subject=subject,
+            params={
+                "code": f"{n:06d}",
+                "expires_at": (T0 + timedelta(minutes=15)).isoformat(),
+                "to_address": f"kim{n}@company.co.kr",
+            },
+        )
+
+    def test_erase_secrets_of_settled_messages_only(self, storage: Storage) -> None:
+        """Sent, failed and cancelled messages about the subject lose the code and address."""
+        sent = self._code_message(1).sent(T0)
+        failed = attrs.evolve(self._code_message(2), status=DeliveryStatus.FAILED)
+        cancelled = attrs.evolve(self._code_message(3), status=DeliveryStatus.CANCELLED)
+        pending = self._code_message(4)
+        elsewhere = self._code_message(5, subject="evc_0002").sent(T0)
+        link = attrs.evolve(sample_message(6).sent(T0), subject="evc_0001")  # nothing to erase
+        self._put(storage, sent, failed, cancelled, pending, elsewhere, link)
+        with storage.unit_of_work() as uow:
+            assert uow.messages.erase_secrets("evc_0001") == 3
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for message in (sent, failed, cancelled):
+                stored = uow.messages.get(message.id)
+                assert stored is not None
+                assert dict(stored.params) == {"expires_at": message.params["expires_at"]}
+                assert stored == attrs.evolve(message, params=stored.params)
+            assert uow.messages.get(pending.id) == pending
+            assert uow.messages.get(elsewhere.id) == elsewhere
+            assert uow.messages.get(link.id) == link
+            # Nothing is left to erase, and a rolled-back erase is not kept.
+            assert uow.messages.erase_secrets("evc_0001") == 0
+            assert uow.messages.erase_secrets("evc_0002") == 1
+        with storage.unit_of_work() as uow:
+            assert uow.messages.get(elsewhere.id) == elsewhere
 
     def test_long_lists_of_members(self, storage: Storage) -> None:
         """``withdraw`` and ``switched_off`` take thousands of members at once."""

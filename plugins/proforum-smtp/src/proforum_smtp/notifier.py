@@ -10,12 +10,12 @@ import ssl
 from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from proforum.domain.identity import Member
-from proforum.domain.notification import Message
+from proforum.domain.notification import ADDRESS_PARAM, Message
 from proforum.ports.context import AdapterContext
 from proforum.ports.notifier import RenderedMessage
 from proforum_smtp.compose import compose
@@ -52,17 +52,25 @@ class SmtpNotifier:
       without ``notifier_options["smtp"]``.
 
     ``settings`` is ``None`` for a forum opened without SMTP settings.
+
+    A message naming an address of its own (``to_address``: a verification
+    code for a company mailbox) goes to that address only, never to the
+    member's: see :class:`proforum.ports.notifier.AddressedDelivery`.
     """
+
+    #: proforum may hand it messages that must reach an address they name.
+    delivers_to_address: ClassVar[bool] = True
 
     settings: SmtpSettings | None
     name: str = NAME
 
     def deliver(self, message: Message, recipient: Member, rendered: RenderedMessage) -> None:
-        """Send ``message`` to ``recipient``'s e-mail address, or raise."""
+        """Send ``message`` to its ``to_address``, else to ``recipient``'s address, or raise."""
         settings = self.settings
         if settings is None:
             raise SmtpNotConfigured(None)
-        address = settings.address_of(recipient)
+        named = message.params.get(ADDRESS_PARAM)
+        address = named if named is not None else settings.address_of(recipient)
         if address is None:
             raise EmailAddressMissing(None, member_id=recipient.id, message_id=message.id)
         parts = split_address(address)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from proforum.domain.admission import CommunityRequirements, JoinRequest
 from proforum.domain.common import (
     CommentId,
     CommunityId,
@@ -30,6 +31,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Member, Nickname, RealName
 from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
@@ -130,6 +132,11 @@ def community_row(c: Community) -> dict[str, Any]:
         "created_at": c.created_at,
         "rules": c.rules,
         "time_zone": c.time_zone,
+        "join_policy": c.join_policy.value,
+        "real_name_to_post": c.requirements.real_name_to_post,
+        "verified_employer_to_post": c.requirements.verified_employer_to_post,
+        "real_name_to_apply": c.requirements.real_name_to_apply,
+        "verified_employer_to_apply": c.requirements.verified_employer_to_apply,
     }
 
 
@@ -143,6 +150,13 @@ def community_from(r: Row) -> Community:
         created_at=r["created_at"],
         rules=r["rules"],
         time_zone=r["time_zone"],
+        join_policy=r["join_policy"],
+        requirements=CommunityRequirements(
+            real_name_to_post=bool(r["real_name_to_post"]),
+            verified_employer_to_post=bool(r["verified_employer_to_post"]),
+            real_name_to_apply=bool(r["real_name_to_apply"]),
+            verified_employer_to_apply=bool(r["verified_employer_to_apply"]),
+        ),
     )
 
 
@@ -163,6 +177,95 @@ def membership_from(r: Row) -> Membership:
         member_id=MemberId(r["member_id"]),
         role=r["role"],
         joined_at=r["joined_at"],
+    )
+
+
+def join_request_row(j: JoinRequest) -> dict[str, Any]:
+    """Columns of ``join_requests``."""
+    return {
+        "community_id": j.community_id,
+        "member_id": j.member_id,
+        "requested_at": j.requested_at,
+        "state": j.state.value,
+        "decided_at": j.decided_at,
+        "decided_by": j.decided_by,
+    }
+
+
+def join_request_from(r: Row) -> JoinRequest:
+    """A :class:`JoinRequest` from a ``join_requests`` row."""
+    decided_by = r["decided_by"]
+    return JoinRequest(
+        community_id=CommunityId(r["community_id"]),
+        member_id=MemberId(r["member_id"]),
+        requested_at=r["requested_at"],
+        state=r["state"],
+        decided_at=r["decided_at"],
+        decided_by=None if decided_by is None else MemberId(decided_by),
+    )
+
+
+# --------------------------------------------------------------------------- employers
+
+
+def verification_row(v: EmployerVerification) -> dict[str, Any]:
+    """Columns of ``employer_verifications``."""
+    return {
+        "member_id": v.member_id,
+        "company": v.company,
+        "method": v.method,
+        "verified_at": v.verified_at,
+        "domain": v.domain,
+        "verified_by": v.verified_by,
+    }
+
+
+def verification_from(r: Row) -> EmployerVerification:
+    """An :class:`EmployerVerification` from an ``employer_verifications`` row."""
+    verified_by = r["verified_by"]
+    return EmployerVerification(
+        member_id=MemberId(r["member_id"]),
+        company=r["company"],
+        method=r["method"],
+        verified_at=r["verified_at"],
+        domain=r["domain"],
+        verified_by=None if verified_by is None else MemberId(verified_by),
+    )
+
+
+def challenge_row(c: EmployerChallenge) -> dict[str, Any]:
+    """Columns of ``employer_challenges``: the code's hash and salt, never the code."""
+    return {
+        "member_id": c.member_id,
+        "id": c.id,
+        "company": c.company,
+        "domain": c.domain,
+        "code_hash": c.code_hash,
+        "salt": c.salt,
+        "created_at": c.created_at,
+        "expires_at": c.expires_at,
+        "window_started_at": c.window_started_at,
+        "codes_in_window": c.codes_in_window,
+        "attempts": c.attempts,
+        "state": c.state.value,
+    }
+
+
+def challenge_from(r: Row) -> EmployerChallenge:
+    """An :class:`EmployerChallenge` from an ``employer_challenges`` row."""
+    return EmployerChallenge(
+        id=r["id"],
+        member_id=MemberId(r["member_id"]),
+        company=r["company"],
+        domain=r["domain"],
+        code_hash=r["code_hash"],
+        salt=r["salt"],
+        created_at=r["created_at"],
+        expires_at=r["expires_at"],
+        window_started_at=r["window_started_at"],
+        codes_in_window=r["codes_in_window"],
+        attempts=r["attempts"],
+        state=r["state"],
     )
 
 

@@ -27,8 +27,10 @@ Repositories behave exactly like the memory backend's:
 
 Every repository method is one statement whatever the number of rows, but
 for responses, whose answers live in a second table (two statements),
-their statistics (three ``GROUP BY`` queries), and claiming messages for a
-relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update).
+their statistics (three ``GROUP BY`` queries), claiming messages for a
+relay (a pick, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an update),
+and erasing a verification code from its messages (a read, then an
+``executemany`` update of those few rows).
 Many new messages are one ``executemany`` ``INSERT``, and so is each chunk
 an import loads (:meth:`SqlUnitOfWork.load`); a notification choice is one
 ``INSERT … ON CONFLICT DO UPDATE``.  A long list of ids (more than
@@ -65,6 +67,7 @@ from proforum.adapters.sql.engine import normalise_url as _normalise_url
 from proforum.adapters.sql.factory import SqlStorageFactory
 from proforum.adapters.sql.schema import ensure_schema
 from proforum.adapters.sql.types import UtcDateTime
+from proforum.domain.admission import JoinRequest, JoinRequestState
 from proforum.domain.common import (
     CommentId,
     CommunityId,
@@ -76,12 +79,19 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
 from proforum.domain.nickname_history import NicknameChange
-from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
+from proforum.domain.notification import (
+    ONE_TIME_PARAMS,
+    DeliveryStatus,
+    InboxItem,
+    Message,
+    MessageKind,
+)
 from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
 from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
@@ -99,6 +109,7 @@ from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, ProforumError, StorageError
 from proforum.ports.storage import (
     ApplicationRepository,
+    ChallengeRepository,
     CommentRepository,
     CommitmentRepository,
     CommunityRepository,
@@ -106,6 +117,7 @@ from proforum.ports.storage import (
     DrawRepository,
     InboxRepository,
     InterestRepository,
+    JoinRequestRepository,
     MeetupRepository,
     MemberRepository,
     MembershipRepository,
@@ -117,6 +129,7 @@ from proforum.ports.storage import (
     RegistrationRepository,
     ResponseRepository,
     SurveyRepository,
+    VerificationRepository,
 )
 
 __all__ = ["SqlStorage", "SqlStorageFactory", "SqlUnitOfWork"]
@@ -326,6 +339,9 @@ class _CommunityRepo(_Repo[Community]):
     def add(self, community: Community) -> None:
         self._insert(community)
 
+    def update(self, community: Community) -> None:
+        self._update(community)
+
     def all(self) -> Sequence[Community]:
         c = self.table.c
         return self._list(order_by=(c.created_at, c.id))
@@ -357,6 +373,95 @@ class _MembershipRepo(_Repo[Membership]):
     def all(self) -> Sequence[Membership]:
         c = self.table.c
         return self._list(order_by=(c.joined_at, c.community_id, c.member_id))
+
+
+class _JoinRequestRepo(_Repo[JoinRequest]):
+    table = t.join_requests
+    to_row = staticmethod(m.join_request_row)
+    from_row = staticmethod(m.join_request_from)
+
+    def get(self, community_id: CommunityId, member_id: MemberId) -> JoinRequest | None:
+        return self._by_key(community_id, member_id)
+
+    def add(self, request: JoinRequest) -> None:
+        self._insert(request)
+
+    def update(self, request: JoinRequest) -> None:
+        self._update(request)
+
+    def remove(self, community_id: CommunityId, member_id: MemberId) -> None:
+        c = self.table.c
+        stmt = sa.delete(self.table).where(c.community_id == community_id, c.member_id == member_id)
+        self._uow.execute(stmt)
+
+    def pending(self, community_id: CommunityId) -> Sequence[JoinRequest]:
+        """One range scan of ``ix_join_requests_pending``."""
+        c = self.table.c
+        return self._list(
+            c.community_id == community_id,
+            c.state == JoinRequestState.PENDING.value,
+            order_by=(c.requested_at, c.member_id),
+        )
+
+    def all(self) -> Sequence[JoinRequest]:
+        c = self.table.c
+        return self._list(order_by=(c.community_id, c.requested_at, c.member_id))
+
+
+class _VerificationRepo(_Repo[EmployerVerification]):
+    table = t.employer_verifications
+    to_row = staticmethod(m.verification_row)
+    from_row = staticmethod(m.verification_from)
+
+    def get(self, member_id: MemberId) -> EmployerVerification | None:
+        return self._by_key(member_id)
+
+    def get_many(self, member_ids: Collection[MemberId]) -> Mapping[MemberId, EmployerVerification]:
+        if not member_ids:
+            return {}
+        c = self.table.c
+        found = self._list(_is_one_of(self._uow, c.member_id, member_ids), order_by=(c.member_id,))
+        return {verification.member_id: verification for verification in found}
+
+    def put(self, verification: EmployerVerification) -> None:
+        """One ``INSERT … ON CONFLICT (member_id) DO UPDATE``."""
+        row = m.verification_row(verification)
+        insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        stmt = insert(self.table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={name: stmt.excluded[name] for name in row if name != "member_id"},
+        )
+        self._uow.execute(stmt, row, row=row)
+
+    def all(self) -> Sequence[EmployerVerification]:
+        return self._list(order_by=(self.table.c.member_id,))
+
+
+class _ChallengeRepo(_Repo[EmployerChallenge]):
+    table = t.employer_challenges
+    to_row = staticmethod(m.challenge_row)
+    from_row = staticmethod(m.challenge_from)
+
+    def get(self, member_id: MemberId) -> EmployerChallenge | None:
+        return self._by_key(member_id)
+
+    def get_for_update(self, member_id: MemberId) -> EmployerChallenge | None:
+        """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite (see meetups)."""
+        stmt = sa.select(self.table).where(self.table.c.member_id == member_id)
+        if self._uow.locks_rows:
+            stmt = stmt.with_for_update()
+        found = self._uow.execute(stmt).mappings().first()
+        return None if found is None else type(self).from_row(found)
+
+    def add(self, challenge: EmployerChallenge) -> None:
+        self._insert(challenge)
+
+    def update(self, challenge: EmployerChallenge) -> None:
+        self._update(challenge)
+
+    def all(self) -> Sequence[EmployerChallenge]:
+        return self._list(order_by=(self.table.c.member_id,))
 
 
 class _PostRepo(_Repo[Post]):
@@ -1076,6 +1181,36 @@ class _MessageRepo(_Repo[Message]):
         )
         return int(self._uow.execute(stmt).rowcount)
 
+    def erase_secrets(self, subject: str) -> int:
+        """Read the settled messages about ``subject`` (``ix_messages_subject``), rewrite theirs.
+
+        JSON editing differs between SQLite and PostgreSQL, and only a
+        handful of rows (one code's messages) are concerned: they are read,
+        and those holding a one-time parameter are written back without it
+        in one ``executemany``.
+        """
+        c = self.table.c
+        stmt = sa.select(c.id, c.params).where(
+            c.subject == subject, c.status != DeliveryStatus.PENDING.value
+        )
+        rows: list[Any] = list(self._uow.execute(stmt))
+        changed = [
+            {
+                "key_id": message_id,
+                "params": {k: v for k, v in params.items() if k not in ONE_TIME_PARAMS},
+            }
+            for message_id, params in rows
+            if not ONE_TIME_PARAMS.isdisjoint(params)
+        ]
+        if changed:
+            update = (
+                sa.update(self.table)
+                .where(c.id == sa.bindparam("key_id"))
+                .values(params=sa.bindparam("params"))
+            )
+            self._uow.execute(update, changed, row={})
+        return len(changed)
+
     def all(self) -> Sequence[Message]:
         c = self.table.c
         return self._list(order_by=(c.created_at, c.id))
@@ -1199,6 +1334,9 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "nickname_history": (t.nickname_history, m.nickname_change_row),
     "communities": (t.communities, m.community_row),
     "memberships": (t.memberships, m.membership_row),
+    "employer_verifications": (t.employer_verifications, m.verification_row),
+    "employer_challenges": (t.employer_challenges, m.challenge_row),
+    "join_requests": (t.join_requests, m.join_request_row),
     "posts": (t.posts, m.post_row),
     "comments": (t.comments, m.comment_row),
     "meetups": (t.meetups, m.meetup_row),
@@ -1221,6 +1359,9 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
 _READS: dict[str, Callable[[Any], Any]] = {
     "members": m.member_from,
     "nickname_history": m.nickname_change_from,
+    "employer_verifications": m.verification_from,
+    "employer_challenges": m.challenge_from,
+    "join_requests": m.join_request_from,
     "memberships": m.membership_from,
     "posts": m.post_from,
     "comments": m.comment_from,
@@ -1255,6 +1396,9 @@ class SqlUnitOfWork:
     nickname_history: NicknameHistoryRepository
     communities: CommunityRepository
     memberships: MembershipRepository
+    join_requests: JoinRequestRepository
+    verifications: VerificationRepository
+    challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
     meetups: MeetupRepository
@@ -1311,6 +1455,9 @@ class SqlUnitOfWork:
         self.nickname_history = _NicknameHistoryRepo(self)
         self.communities = _CommunityRepo(self)
         self.memberships = _MembershipRepo(self)
+        self.join_requests = _JoinRequestRepo(self)
+        self.verifications = _VerificationRepo(self)
+        self.challenges = _ChallengeRepo(self)
         self.posts = _PostRepo(self)
         self.comments = _CommentRepo(self)
         self.meetups = _MeetupRepo(self)

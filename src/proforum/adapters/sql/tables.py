@@ -24,6 +24,10 @@ Rules the schema keeps:
   time, nothing that refers to a member, and on SQLite no rowid either
   (``WITHOUT ROWID``, both tables), so neither a column nor the physical row
   order tells who answered when (trust-practices §4.4, S1/S2).
+* ``employer_challenges`` keeps a verification code only as its HMAC-SHA256
+  under a salt of its own, and not the address it went to (only the domain);
+  ``employer_verifications`` one row per member, ``join_requests`` one per
+  (community, member).
 * ``notification_preferences`` holds only the choices members made (every
   kind is on without a row), one per (member, channel, kind).  Its channel
   and kind sort by code point on PostgreSQL too (``COLLATE "C"``), so choices
@@ -37,7 +41,9 @@ import enum
 import sqlalchemy as sa
 
 from proforum.adapters.sql.types import UtcDateTime, identifier
+from proforum.domain.admission import JoinPolicy, JoinRequestState
 from proforum.domain.community import Role
+from proforum.domain.employer import ChallengeState
 from proforum.domain.identity import EMAIL_MAX, MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
 from proforum.domain.notification import MAX_CLAIMER_LENGTH, DeliveryStatus, MessageKind
@@ -131,7 +137,14 @@ communities = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     _text("rules"),
     sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("join_policy", sa.String(16), nullable=False),
+    # CommunityRequirements, one flag per column.
+    sa.Column("real_name_to_post", sa.Boolean(), nullable=False),
+    sa.Column("verified_employer_to_post", sa.Boolean(), nullable=False),
+    sa.Column("real_name_to_apply", sa.Boolean(), nullable=False),
+    sa.Column("verified_employer_to_apply", sa.Boolean(), nullable=False),
     sa.UniqueConstraint("slug"),
+    sa.CheckConstraint(_one_of("join_policy", JoinPolicy), name="join_policy"),
 )
 
 memberships = sa.Table(
@@ -143,6 +156,57 @@ memberships = sa.Table(
     sa.Column("joined_at", UtcDateTime(), nullable=False),
     sa.CheckConstraint(_one_of("role", Role), name="role"),
     sa.Index("ix_memberships_community", "community_id", "joined_at", "member_id"),
+)
+
+join_requests = sa.Table(
+    "join_requests",
+    metadata,
+    sa.Column("community_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("decided_at", UtcDateTime(), nullable=True),
+    sa.Column("decided_by", identifier(), nullable=True),
+    sa.CheckConstraint(_one_of("state", JoinRequestState), name="state"),
+    sa.CheckConstraint(
+        "(state = 'pending') = (decided_at IS NULL) AND (decided_at IS NULL) = (decided_by IS NULL)",
+        name="decision",
+    ),
+    # A community's pending requests, oldest first.
+    sa.Index("ix_join_requests_pending", "community_id", "state", "requested_at", "member_id"),
+)
+
+employer_verifications = sa.Table(
+    "employer_verifications",
+    metadata,
+    sa.Column("member_id", identifier(), primary_key=True),
+    _text("company"),
+    sa.Column("method", sa.String(32), nullable=False),
+    sa.Column("verified_at", UtcDateTime(), nullable=False),
+    _text("domain", nullable=True),
+    # The operator who checked it by hand; NULL for a code or a plugin.
+    sa.Column("verified_by", identifier(), nullable=True),
+)
+
+employer_challenges = sa.Table(
+    "employer_challenges",
+    metadata,
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("id", identifier(), nullable=False),
+    _text("company"),
+    _text("domain"),
+    # HMAC-SHA256 of the code under the salt, both hex; never the code itself.
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("salt", sa.String(32), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("window_started_at", UtcDateTime(), nullable=False),
+    sa.Column("codes_in_window", sa.Integer(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.CheckConstraint(_one_of("state", ChallengeState), name="state"),
+    sa.CheckConstraint("attempts >= 0 AND codes_in_window >= 0", name="counts"),
+    sa.CheckConstraint("expires_at > created_at", name="expiry"),
 )
 
 posts = sa.Table(
@@ -460,6 +524,9 @@ ENTITIES: dict[str, str] = {
     "nickname_history": "nickname change",
     "communities": "community",
     "memberships": "membership",
+    "join_requests": "join request",
+    "employer_verifications": "employer verification",
+    "employer_challenges": "verification code",
     "posts": "post",
     "comments": "comment",
     "meetups": "meetup",
