@@ -19,6 +19,11 @@ rewrite the tables:
   the default seat rules and no constraints, and the new tables start empty.
 * Version 4 (before personal video links) had no ``video_registrations``
   table; as migration ``0007`` does, it starts empty.
+* Version 5 (before threads, reactions and edit history) had flat, always
+  visible posts and comments.  As migration ``0008`` does, every post and
+  comment becomes visible and never edited, every comment top-level, each
+  post's score 2 per comment it has (:data:`V5_SCORE_PER_COMMENT`), and the
+  ``reactions`` and ``revisions`` tables start empty.
 """
 
 from __future__ import annotations
@@ -28,14 +33,15 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 #: The version :func:`proforum.serialization.export_storage` writes.
-CURRENT: Final = 5
+CURRENT: Final = 6
 #: The versions :func:`upgrade` reads.
-READABLE: Final = frozenset({1, 2, 3, 4, 5})
+READABLE: Final = frozenset({1, 2, 3, 4, 5, 6})
 #: Tables each version added: a document of an earlier version has none of them.
 TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     3: frozenset({"notification_preferences"}),
     4: frozenset({"follow_up_interests", "contact_consents"}),
     5: frozenset({"video_registrations"}),
+    6: frozenset({"reactions", "revisions"}),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
 V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
@@ -43,6 +49,9 @@ V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_m
 V1_QUESTION_ID: Final = "q1"
 #: Free-text threshold a version-1 survey gets (it had no free text).
 V1_MIN_TEXT_RESPONSES: Final = 10
+#: What each comment adds to a version-5 post's score, as migration 0008
+#: gives it (:data:`proforum.domain.content.SCORE_PER_COMMENT`).
+V5_SCORE_PER_COMMENT: Final = 2
 
 
 def tables_of(version: int, current: Collection[str]) -> frozenset[str]:
@@ -66,7 +75,30 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
         _lottery_v3(upgraded)
     if version <= 4:
         upgraded.setdefault("video_registrations", [])
+    if version <= 5:
+        _threads_v5(upgraded)
     return upgraded
+
+
+def _threads_v5(tables: dict[str, Any]) -> None:
+    tables.setdefault("reactions", [])
+    tables.setdefault("revisions", [])
+    comments = _dict_rows(tables, "comments")
+    per_post: dict[str, int] = {}
+    for comment in comments:
+        post_id = comment.get("post_id")
+        if isinstance(post_id, str):  # anything else is refused on import anyway
+            per_post[post_id] = per_post.get(post_id, 0) + 1
+        comment.setdefault("parent_id", None)
+        comment.setdefault("depth", 0)
+        comment.setdefault("status", "visible")
+        comment.setdefault("edited_at", None)
+    for post in _dict_rows(tables, "posts"):
+        post.setdefault("status", "visible")
+        post.setdefault("edited_at", None)
+        post_id = post.get("id")
+        comments_of_post = per_post.get(post_id, 0) if isinstance(post_id, str) else 0
+        post.setdefault("score", V5_SCORE_PER_COMMENT * comments_of_post)
 
 
 def _dict_rows(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:

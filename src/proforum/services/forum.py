@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from proforum.services.attendance import AttendanceUseCases
+from proforum.services.feeds import FeedUseCases
 from proforum.services.follow_ups import FollowUpUseCases
 from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
@@ -13,12 +14,15 @@ from proforum.services.members import MemberUseCases
 from proforum.services.outbox import OutboxUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
+from proforum.services.reactions import ReactionUseCases
 from proforum.services.surveys import SurveyUseCases
 
 
 class Forum(
     MemberUseCases,
     PostUseCases,
+    ReactionUseCases,
+    FeedUseCases,
     MeetupUseCases,
     LotteryUseCases,
     AttendanceUseCases,
