@@ -63,6 +63,19 @@ def post_score(visible_comments: int, post_reactions: int) -> int:
     return SCORE_PER_COMMENT * visible_comments + SCORE_PER_REACTION * post_reactions
 
 
+def comment_score_change(before: ContentStatus | None, after: ContentStatus | None) -> int:
+    """How much a comment moving from ``before`` to ``after`` changes its post's score.
+
+    ``None`` stands for "not there": a new comment has no ``before``.  Only
+    visible comments count, so whoever changes a comment's status (deleting
+    it, or moderation holding, hiding or showing it again) moves the score
+    by this much in the same transaction.
+    """
+    was = before is ContentStatus.VISIBLE
+    now = after is ContentStatus.VISIBLE
+    return SCORE_PER_COMMENT * (int(now) - int(was))
+
+
 def may_read(
     status: ContentStatus, author_id: MemberId, reader: MemberId, role: Role | None
 ) -> bool:

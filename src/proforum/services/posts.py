@@ -29,12 +29,12 @@ from proforum.domain.content import (
     BODY_MAX,
     COMMENT_MAX,
     MODERATING_ROLES,
-    SCORE_PER_COMMENT,
     TITLE_MAX,
     AuthorCard,
     Comment,
     Post,
     PostView,
+    comment_score_change,
     may_read,
 )
 from proforum.domain.content_status import ContentKind, ContentStatus
@@ -223,7 +223,7 @@ class PostUseCases(ForumBase):
                 depth=depth,
             )
             tx.uow.comments.add(comment)
-            tx.uow.posts.add_to_score(post.id, SCORE_PER_COMMENT)
+            tx.uow.posts.add_to_score(post.id, comment_score_change(None, comment.status))
             tx.events.append(CommentPublished(comment, post))
         return comment
 
@@ -441,8 +441,9 @@ class PostUseCases(ForumBase):
             tombstone = comment.tombstone()
             tx.uow.comments.update(tombstone)
             tx.uow.revisions.remove(ContentKind.COMMENT, comment.id)
-            if comment.is_visible:
-                tx.uow.posts.add_to_score(post.id, -SCORE_PER_COMMENT)
+            change = comment_score_change(comment.status, tombstone.status)
+            if change:
+                tx.uow.posts.add_to_score(post.id, change)
         return tombstone
 
     def post_revisions(self, actor: MemberId, post_id: PostId) -> Sequence[Revision]:
