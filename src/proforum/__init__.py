@@ -19,7 +19,16 @@ from proforum import errors
 from proforum.bootstrap import open
 from proforum.domain.common import Secret
 from proforum.domain.community import JOB_FUNCTIONS, Community, Membership, Role
-from proforum.domain.content import AuthorCard, Comment, FeedEntry, FeedPage, PolicyViolation, Post
+from proforum.domain.content import (
+    AuthorCard,
+    Comment,
+    FeedEntry,
+    FeedPage,
+    PolicyViolation,
+    Post,
+    PostView,
+)
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest, SharedContact
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import (
@@ -43,10 +52,13 @@ from proforum.domain.meetup import (
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
 from proforum.domain.survey_result import SurveyResult
+from proforum.domain.threads import ThreadEntry
 from proforum.plugins import get_plugin_manager, hookimpl
 from proforum.ports.clock import (
     ManualClock,
@@ -95,6 +107,8 @@ __all__ = [
     "Community",
     "Constraints",
     "ContactConsent",
+    "ContentKind",
+    "ContentStatus",
     "DeadlineReport",
     "DeliveryReport",
     "DeliveryStatus",
@@ -124,14 +138,20 @@ __all__ = [
     "ParticipationRecord",
     "PolicyViolation",
     "Post",
+    "PostView",
     "Question",
     "QuestionKind",
     "Quota",
     "RandomIds",
+    "Reaction",
+    "ReactionCounts",
+    "ReactionKind",
+    "ReactionSummary",
     "RealName",
     "Registration",
     "ReplayableSeeds",
     "RetryPolicy",
+    "Revision",
     "Role",
     "SeatRules",
     "Secret",
@@ -141,6 +161,7 @@ __all__ = [
     "SurveyResult",
     "SystemClock",
     "SystemSeeds",
+    "ThreadEntry",
     "Verification",
     "WebhookResult",
     "__version__",
