@@ -114,7 +114,8 @@ class PostRepository(Protocol):
 
         Editing and deleting read the post this way first, so two of them
         take turns: neither loses the other's change, and the revision
-        numbers stay in order.  Serialised backends may simply read, as with
+        numbers stay in order.  Commenting and reacting do too, so nothing
+        lands on a post deleted meanwhile.  Serialised backends may simply read, as with
         :meth:`MeetupRepository.get_for_update`.
         """
 
@@ -178,7 +179,8 @@ class CommentRepository(Protocol):
     def get_for_update(self, comment_id: CommentId) -> Comment | None:
         """Return the comment (or ``None``), locked until this unit of work ends.
 
-        As :meth:`PostRepository.get_for_update`, for editing and deleting comments.
+        As :meth:`PostRepository.get_for_update`, for editing, deleting and
+        reacting to comments.
         """
 
     def update(self, comment: Comment) -> None:

@@ -200,7 +200,9 @@ class PostUseCases(ForumBase):
         if reply_to is not None:
             check_id("reply_to", reply_to)
         with self._transaction() as tx:
-            post = find_post(tx, post_id)
+            # Locked: a post deleted meanwhile takes no comment.  The score's
+            # UPDATE below would lock the row anyway, so this costs no waiting.
+            post = find_post(tx, post_id, for_update=True)
             community = tx.community(post.community_id)
             role = tx.membership(post.community_id, actor).role
             require_open(post.status, post.author_id, actor, role, post.id, "post")

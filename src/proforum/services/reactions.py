@@ -32,13 +32,17 @@ class ReactionUseCases(ForumBase):
     """Reacting to posts and comments, and taking reactions back."""
 
     def _open_target(self, tx: Tx, actor: MemberId, target: ContentKind, target_id: str) -> Post:
-        """Check the target may take reactions from ``actor``; return its post."""
+        """Check the target may take reactions from ``actor``; return its post.
+
+        The target is read locked, so a reaction never lands on something
+        deleted meanwhile; a post's row is locked by the score's update anyway.
+        """
         if target is ContentKind.POST:
-            post = find_post(tx, PostId(target_id))
+            post = find_post(tx, PostId(target_id), for_update=True)
             role: Role | None = tx.membership(post.community_id, actor).role
             require_open(post.status, post.author_id, actor, role, post.id, "post")
             return post
-        comment = find_comment(tx, CommentId(target_id))
+        comment = find_comment(tx, CommentId(target_id), for_update=True)
         post = find_post(tx, comment.post_id)
         role = tx.membership(post.community_id, actor).role
         # A deleted or hidden post's thread is read-only.
