@@ -95,6 +95,9 @@ def export_rows(head: dict[str, Any], n: int) -> Iterator[dict[str, Any]]:
             "title": f"벤치마크 글 {i}",
             "body": _BODY,
             "published_at": (data.EPOCH + timedelta(seconds=i)).isoformat(),
+            "status": "visible",
+            "edited_at": None,
+            "score": 0,
         }
 
 
@@ -109,6 +112,9 @@ def table_rows(head: dict[str, Any], n: int) -> Iterator[dict[str, Any]]:
             "title": f"벤치마크 글 {i}",
             "body": _BODY,
             "published_at": data.EPOCH + timedelta(seconds=i),
+            "status": "visible",
+            "edited_at": None,
+            "score": 0,
         }
 
 

@@ -78,6 +78,9 @@ def _baseline(database: Database, author: MemberId, community: CommunityId) -> C
                 "title": TITLE,
                 "body": BODY,
                 "published_at": datetime.now(UTC),
+                "status": "visible",
+                "edited_at": None,
+                "score": 0,
             }
             with raw.begin() as conn:
                 conn.execute(insert, row)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -115,3 +116,18 @@ def postgres_schema(database: URL) -> Iterator[str]:
 def sqlite_url(path: os.PathLike[str] | str) -> str:
     """The URL of a SQLite database file."""
     return f"sqlite:///{os.fspath(path)}"
+
+
+def count_statements(engine: sa.Engine, action: Callable[[], Any]) -> int:
+    """How many SQL statements ``action`` sends through ``engine`` (an N+1 shows up here)."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)

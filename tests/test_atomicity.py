@@ -58,6 +58,7 @@ WRITE_METHODS = frozenset(
         "withdraw",
         "put",
         "rewrite_in_id_order",
+        "add_to_score",
     }
 )
 
@@ -206,7 +207,17 @@ def story(forum: proforum.Forum, clock: ManualClock) -> Generator[Step, Any, Non
             members[0].id, community.id, title="첫 주 ROAS 회고", body="망해본 이야기를 나눠요"
         ),
     )
-    yield "comment", lambda: forum.comment(members[1].id, post.id, "좋은 글 감사합니다")
+    first = yield "comment", lambda: forum.comment(members[1].id, post.id, "좋은 글 감사합니다")
+    reply = yield (
+        "reply",
+        lambda: forum.comment(members[2].id, post.id, "저도요", reply_to=first.id),
+    )
+    yield "react", lambda: forum.react(members[2].id, "like", post_id=post.id)
+    yield "unreact", lambda: forum.unreact(members[2].id, "like", post_id=post.id)
+    yield "edit_post", lambda: forum.edit_post(members[0].id, post.id, body="고친 이야기")
+    yield "edit_comment", lambda: forum.edit_comment(members[2].id, reply.id, "저도 그래요")
+    yield "delete_comment", lambda: forum.delete_comment(members[1].id, first.id)
+    yield "delete_post", lambda: forum.delete_post(operator.id, post.id)
 
     starts = T0 + timedelta(days=9)
     draft = yield (
@@ -369,6 +380,13 @@ USE_CASES = [
     "propose_follow_up",
     "publish_post",
     "comment",
+    "reply",
+    "react",
+    "unreact",
+    "edit_post",
+    "edit_comment",
+    "delete_comment",
+    "delete_post",
 ]
 
 CUT_POINTS = [

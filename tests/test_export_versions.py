@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import attrs
 import pytest
 
 import proforum
-from proforum import export_versions
+from forum_world import T0, build_world
+from proforum import ManualClock, SeededIds, export_versions
 from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import MemberId
 from proforum.domain.notification import MessageKind
@@ -243,6 +245,8 @@ def _as_version_3(document: dict[str, Any]) -> dict[str, Any]:
     del old["tables"]["follow_up_interests"]
     del old["tables"]["contact_consents"]
     del old["tables"]["video_registrations"]
+    del old["tables"]["reactions"]
+    del old["tables"]["revisions"]
     for meetup in old["tables"]["meetups"]:
         del meetup["lottery"]
         del meetup["seat_rules"]
@@ -352,14 +356,28 @@ def test_an_old_export_with_nicknames_that_now_look_alike_is_refused(
 
 
 def _as_version_5(document: dict[str, Any]) -> dict[str, Any]:
-    """What proforum wrote before version 6: no verifications, requests or requirements."""
+    """What proforum wrote before version 6.
+
+    No nickname history, verifications, join requests, reactions or
+    revisions; communities without join policy or requirements; visible,
+    flat posts and comments only.
+    """
     old = copy.deepcopy(document)
     old["version"] = 5
+    tables = old["tables"]
     for table in export_versions.TABLES_ADDED[6]:
-        del old["tables"][table]
-    for community in old["tables"]["communities"]:
+        del tables[table]
+    for community in tables["communities"]:
         del community["join_policy"]
         del community["requirements"]
+    tables["posts"] = [p for p in tables["posts"] if p["status"] == "visible"]
+    tables["comments"] = [c for c in tables["comments"] if c["status"] == "visible"]
+    for post in tables["posts"]:
+        for field in ("status", "edited_at", "score"):
+            del post[field]
+    for comment in tables["comments"]:
+        for field in ("parent_id", "depth", "status", "edited_at"):
+            del comment[field]
     return old
 
 
@@ -398,6 +416,97 @@ def test_a_version_6_document_without_the_new_tables_is_refused(
     _refused(url, current)
 
 
+# --------------------------------------------------------------------------- threads (version 6)
+
+
+@pytest.fixture
+def threads() -> dict[str, Any]:
+    """A version-6 export of a forum with a thread, reactions, edits and deletions, through JSON."""
+    clock = ManualClock(T0)
+    pm = proforum.get_plugin_manager(load_entrypoints=False)
+    with proforum.open("memory://", clock=clock, ids=SeededIds("v6"), plugin_manager=pm) as forum:
+        world = build_world(forum, clock, members=3)
+        a, b, c = world.members
+        post = forum.publish_post(a.id, world.community.id, title="첫 주 회고", body="ROAS 반토막")
+        clock.advance(timedelta(minutes=1))
+        first = forum.comment(b.id, post.id, "저도요")
+        clock.advance(timedelta(minutes=1))
+        reply = forum.comment(c.id, post.id, "어떻게 버티셨어요?", reply_to=first.id)
+        forum.react(b.id, "like", post_id=post.id)
+        forum.react(a.id, "insightful", comment_id=reply.id)
+        forum.edit_post(a.id, post.id, title="첫 주 ROAS 회고")
+        forum.edit_comment(c.id, reply.id, "어떻게 버티셨나요?")
+        forum.delete_comment(b.id, first.id)
+        gone = forum.publish_post(b.id, world.community.id, title="지울 글", body="본문")
+        forum.delete_post(world.operator.id, gone.id)
+        document: dict[str, Any] = json.loads(json.dumps(forum.export_data()))
+    return document
+
+
+def test_a_version_6_export_holds_threads_reactions_and_history(
+    threads: dict[str, Any], url: str
+) -> None:
+    tables = threads["tables"]
+    assert threads["version"] == 6
+    assert [(r["target"], r["kind"]) for r in tables["reactions"]] == [
+        ("comment", "insightful"),
+        ("post", "like"),
+    ]
+    assert [(r["target"], r["number"], r["title"]) for r in tables["revisions"]] == [
+        ("comment", 1, None),
+        ("post", 1, "첫 주 회고"),
+    ]
+    assert [p["status"] for p in tables["posts"]] == ["visible", "deleted"]
+    assert tables["posts"][0]["score"] == 2 * 1 + 1  # the reply, the like; not the deleted one
+    assert tables["posts"][0]["edited_at"] is not None
+    assert [(c["status"], c["depth"]) for c in tables["comments"]] == [
+        ("deleted", 0),
+        ("visible", 1),
+    ]
+    with proforum.open(url) as copy_:
+        copy_.import_data(threads)
+        assert copy_.export_data() == threads
+
+
+def test_a_version_5_export_imports_as_visible_flat_posts(
+    threads: dict[str, Any], url: str
+) -> None:
+    old = _as_version_5(threads)
+    (post,) = old["tables"]["posts"]
+    (reply,) = old["tables"]["comments"]
+    with proforum.open(url) as copy_:
+        copy_.import_data(old)
+        exported = copy_.export_data()
+    assert exported["tables"]["reactions"] == []
+    assert exported["tables"]["revisions"] == []
+    assert exported["tables"]["posts"] == [
+        {**post, "status": "visible", "edited_at": None, "score": 2}
+    ]
+    assert exported["tables"]["comments"] == [
+        {**reply, "parent_id": None, "depth": 0, "status": "visible", "edited_at": None}
+    ]
+
+
+def test_upgrade_gives_version_5_posts_two_points_per_comment() -> None:
+    tables = {
+        "posts": [{"id": "pst_1"}, {"id": "pst_2"}, {"id": ["not", "an", "id"]}],
+        "comments": [{"post_id": "pst_1"}, {"post_id": "pst_1"}, {"post_id": 7}],
+    }
+    upgraded = export_versions.upgrade(5, tables)
+    assert [p["score"] for p in upgraded["posts"]] == [4, 0, 0]
+    assert {c["depth"] for c in upgraded["comments"]} == {0}
+    assert upgraded["reactions"] == upgraded["revisions"] == []
+    assert "score" not in tables["posts"][0]  # the document is not changed
+    assert export_versions.tables_of(5, {"posts", "reactions", "revisions"}) == {"posts"}
+
+
+def test_a_version_6_document_without_the_reactions_table_is_refused(
+    threads: dict[str, Any], url: str
+) -> None:
+    del threads["tables"]["reactions"]
+    _refused(url, threads)
+
+
 @pytest.mark.parametrize(
     ("table", "damage"),
     [
@@ -415,3 +524,28 @@ def test_a_bad_new_row_is_refused(
 ) -> None:
     current["tables"][table][-1].update(damage)
     _refused(url, current)
+
+
+@pytest.mark.parametrize(
+    ("table", "damage"),
+    [
+        ("reactions", {"kind": "love"}),
+        ("reactions", {"target": "meetup"}),
+        ("revisions", {"number": 0}),
+        ("revisions", {"title": None}),  # a post's earlier version has a title
+        ("posts", {"status": "spam"}),
+        ("posts", {"score": -1}),
+        ("comments", {"depth": 9}),
+        ("comments", {"parent_id": None}),  # a reply at depth 1 without its parent
+    ],
+    ids=["kind", "target", "number", "title", "status", "score", "depth", "parent"],
+)
+def test_a_bad_thread_row_is_refused(
+    threads: dict[str, Any], url: str, table: str, damage: dict[str, Any]
+) -> None:
+    rows = threads["tables"][table]
+    row = next(r for r in rows if table != "revisions" or r["target"] == "post")
+    if table == "comments":
+        row = next(r for r in rows if r["depth"] == 1)
+    row.update(damage)
+    _refused(url, threads)

@@ -43,6 +43,7 @@ from proforum.domain.admission import CommunityRequirements, JoinPolicy
 from proforum.domain.common import Secret
 from proforum.domain.community import Role
 from proforum.domain.confusables import confusable_key
+from proforum.domain.content import Comment
 from proforum.domain.employer import EmployerChallenge, code_digest
 from proforum.domain.identity import Nickname
 from proforum.domain.lottery import Constraints, Entrant
@@ -356,6 +357,8 @@ _ROWS: dict[str, Rows] = {
     "employer_challenges": _each(lambda u: u.challenges.all(), mapping.challenge_row),
     "posts": _each(lambda u: u.posts.all(), mapping.post_row),
     "comments": _each(lambda u: u.comments.all(), mapping.comment_row),
+    "reactions": _each(lambda u: u.reactions.all(), mapping.reaction_row),
+    "revisions": _each(lambda u: u.revisions.all(), mapping.revision_row),
     "meetups": _each(lambda u: u.meetups.all(), mapping.meetup_row),
     "applications": _each(lambda u: u.applications.all(), mapping.application_row),
     "lottery_commitments": _each(lambda u: u.commitments.all(), mapping.commitment_row),
@@ -383,6 +386,7 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
     member's employer, and a verification code is pending for another.
     """
     run_story(forum, clock, seed=seed, narrate=lambda _: None)
+    _threads(forum)
     _admission(forum, clock)
     with forum.storage.unit_of_work() as uow:
         members = uow.members.all()
@@ -484,6 +488,26 @@ def _admission(forum: proforum.Forum, clock: ManualClock) -> None:
             )
         )
         uow.commit()
+
+
+def _threads(forum: proforum.Forum) -> None:
+    """Around the story's post: a reply, reactions, edits, a deleted comment and post.
+
+    The comment the story wrote gets a reply and is then deleted, so its
+    tombstone holds a thread together; a second post is deleted outright.
+    """
+    with forum.storage.unit_of_work() as uow:
+        (post,) = uow.posts.all()
+        (comment,) = uow.comments.for_post(post.id)
+    author, commenter = post.author_id, comment.author_id
+    reply = forum.comment(author, post.id, "답글 고맙습니다.", reply_to=comment.id)
+    forum.react(commenter, "like", post_id=post.id)
+    forum.react(author, "helpful", comment_id=reply.id)
+    forum.edit_post(author, post.id, body=f"{post.body} (덧붙임: 예산도 나눴습니다)")
+    forum.edit_comment(author, reply.id, "답글 고맙습니다. 저도 해볼게요.")
+    forum.delete_comment(commenter, comment.id)
+    gone = forum.publish_post(author, post.community_id, title="지울 글", body="곧 지웁니다")
+    forum.delete_post(author, gone.id)
 
 
 def test_every_table_is_filled_by_the_upgrade_test() -> None:
@@ -736,6 +760,50 @@ class Admission0009(Reshape):
         return {**document, "tables": tables}
 
 
+class Threads0010(Reshape):
+    """0010: flat, always visible posts and comments; no reactions, history or scores before.
+
+    0009 shows everything it holds, so what is not visible (and the comments
+    of a post that is not) was never there; after the upgrade every comment is
+    top-level and each post scores 2 per comment.
+    """
+
+    revision = "0010"
+
+    @staticmethod
+    def _kept(posts: list[dict[str, Any]], comments: list[dict[str, Any]]) -> tuple[Any, Any]:
+        shown = {p["id"] for p in posts if p["status"] == "visible"}
+        return (
+            [p for p in posts if p["id"] in shown],
+            [c for c in comments if c["status"] == "visible" and c["post_id"] in shown],
+        )
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        del rows["reactions"]
+        del rows["revisions"]
+        rows["posts"], rows["comments"] = self._kept(rows["posts"], rows["comments"])
+        for post in rows["posts"]:
+            for column in ("status", "edited_at", "score"):
+                del post[column]
+        for comment in rows["comments"]:
+            for column in ("parent_id", "depth", "status", "edited_at"):
+                del comment[column]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        tables["reactions"] = []
+        tables["revisions"] = []
+        tables["posts"], tables["comments"] = self._kept(tables["posts"], tables["comments"])
+        for comment in tables["comments"]:
+            comment.update(parent_id=None, depth=0, edited_at=None)
+        for post in tables["posts"]:
+            count = sum(1 for c in tables["comments"] if c["post_id"] == post["id"])
+            post.update(edited_at=None, score=2 * count)
+        return {**document, "tables": tables}
+
+
 RESHAPES: list[Reshape] = [
     SurveyQuestions0003(),
     MessageClaims0004(),
@@ -744,6 +812,7 @@ RESHAPES: list[Reshape] = [
     Registrations0007(),
     NicknameKeys0008(),
     Admission0009(),
+    Threads0010(),
 ]
 
 
@@ -1101,3 +1170,69 @@ def test_downgrading_0009_keeps_what_the_revision_before_can_hold(empty_url: str
         expected = reshape.export(expected)
     with proforum.open(empty_url) as upgraded:
         assert upgraded.export_data() == expected
+
+
+def test_downgrading_0010_keeps_what_0009_can_hold(empty_url: str) -> None:
+    """Back at 0009: visible posts and comments only, all flat; the rest stays as it was."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("threads")) as forum:
+        _story(forum, clock, "threads")
+        with forum.storage.unit_of_work() as uow:
+            # Content awaiting review and hidden, which 0007 would show to everyone.
+            post = uow.posts.all()[0]
+            held = attrs.evolve(post, id="pst_held", status="held", score=0)
+            uow.posts.add(held)
+            uow.comments.add(
+                Comment("cmt_on_held", held.id, post.author_id, "검토 중인 글의 댓글", clock.now())
+            )
+            uow.comments.add(
+                Comment(
+                    "cmt_hidden", post.id, post.author_id, "숨긴 댓글", clock.now(), status="hidden"
+                )
+            )
+            uow.commit()
+        everything = forum.export_data()
+    tables_now = everything["tables"]
+    assert tables_now["reactions"]
+    assert tables_now["revisions"]
+    assert {p["status"] for p in tables_now["posts"]} == {"visible", "held", "deleted"}
+    assert {c["status"] for c in tables_now["comments"]} == {"visible", "hidden", "deleted"}
+    assert any(c["parent_id"] for c in tables_now["comments"])
+    checks_at_head = _check_constraints(empty_url)
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0009")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0009"
+            inspector = sa.inspect(conn)
+            tables_then = set(inspector.get_table_names())
+            post_columns = {c["name"] for c in inspector.get_columns("posts")}
+            comment_columns = {c["name"] for c in inspector.get_columns("comments")}
+            post_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("posts")}
+            posts = {i for (i,) in conn.execute(sa.text("SELECT id FROM posts"))}
+            comments = {i for (i,) in conn.execute(sa.text("SELECT id FROM comments"))}
+    finally:
+        engine.dispose()
+    assert not {"reactions", "revisions"} & tables_then
+    assert not {"status", "edited_at", "score"} & post_columns
+    assert not {"parent_id", "depth", "status", "edited_at"} & comment_columns
+    assert post_indexes == {"ix_posts_feed": ["community_id", "published_at", "id"]}
+    assert posts == {p["id"] for p in tables_now["posts"] if p["status"] == "visible"}
+    visible = {p["id"] for p in tables_now["posts"] if p["status"] == "visible"}
+    assert comments == {
+        c["id"]
+        for c in tables_now["comments"]
+        if c["status"] == "visible" and c["post_id"] in visible
+    }
+    assert comments  # the reply to the deleted comment is kept, now at the top level
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    assert _check_constraints(empty_url) == checks_at_head
+    with proforum.open(empty_url) as upgraded:
+        back = upgraded.export_data()
+    assert back == Threads0010().export(everything)
+    # The score is computed again from the comments: 2 for each.
+    (post,) = back["tables"]["posts"]
+    assert post["score"] == 2 * len(back["tables"]["comments"]) > 0

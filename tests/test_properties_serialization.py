@@ -320,7 +320,7 @@ def _format(doc: dict[str, Any], data: st.DataObject) -> Any:
 
 
 def _version(doc: dict[str, Any], data: st.DataObject) -> Any:
-    doc["version"] = data.draw(st.sampled_from([0, 6, "5", "4", None, 2.5, True]), label="version")
+    doc["version"] = data.draw(st.sampled_from([0, 7, "6", "4", None, 2.5, True]), label="version")
     return doc
 
 

@@ -25,7 +25,16 @@ from proforum.domain.admission import (
 )
 from proforum.domain.common import Secret
 from proforum.domain.community import JOB_FUNCTIONS, Community, Membership, Role
-from proforum.domain.content import AuthorCard, Comment, FeedEntry, FeedPage, PolicyViolation, Post
+from proforum.domain.content import (
+    AuthorCard,
+    Comment,
+    FeedEntry,
+    FeedPage,
+    PolicyViolation,
+    Post,
+    PostView,
+)
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import (
     EmployerCheck,
     EmployerVerification,
@@ -55,10 +64,13 @@ from proforum.domain.meetup import (
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
 from proforum.domain.survey_result import SurveyResult
+from proforum.domain.threads import ThreadEntry
 from proforum.plugins import get_plugin_manager, hookimpl
 from proforum.ports.clock import (
     ManualClock,
@@ -108,6 +120,8 @@ __all__ = [
     "CommunityRequirements",
     "Constraints",
     "ContactConsent",
+    "ContentKind",
+    "ContentStatus",
     "DeadlineReport",
     "DeliveryReport",
     "DeliveryStatus",
@@ -142,14 +156,20 @@ __all__ = [
     "ParticipationRecord",
     "PolicyViolation",
     "Post",
+    "PostView",
     "Question",
     "QuestionKind",
     "Quota",
     "RandomIds",
+    "Reaction",
+    "ReactionCounts",
+    "ReactionKind",
+    "ReactionSummary",
     "RealName",
     "Registration",
     "ReplayableSeeds",
     "RetryPolicy",
+    "Revision",
     "Role",
     "SeatRules",
     "Secret",
@@ -159,6 +179,7 @@ __all__ = [
     "SurveyResult",
     "SystemClock",
     "SystemSeeds",
+    "ThreadEntry",
     "Verification",
     "VerificationPolicy",
     "VerificationSent",

@@ -42,6 +42,8 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "join request": ("가입 신청", "join request"),
     "employer verification": ("재직 인증", "employer verification"),
     "verification code": ("인증번호", "verification code"),
+    "reaction": ("반응", "reaction"),
+    "revision": ("수정 이력", "edit history entry"),
 }
 
 
@@ -343,6 +345,14 @@ class InvalidCursor(InvalidInput):
     )
 
 
+class UnknownReaction(InvalidInput):
+    """A reaction kind is not one of the fixed set (like, helpful, insightful)."""
+
+    code = "input.reaction"
+    template_ko = "알 수 없는 반응입니다. 다음 중에서 골라 주세요: {kinds_ko}"
+    template_en = "Unknown reaction; choose one of: {kinds_en}."
+
+
 class InvalidDeliverySetting(InvalidInput):
     """A setting of the message relay (lease, pause, number of passes) is out of range."""
 
@@ -391,6 +401,14 @@ class NotFound(ProforumError):
     code = "lookup.not_found"
     template_ko = "{entity_ko}을(를) 찾을 수 없습니다."
     template_en = "No such {entity_en}."
+
+
+class CommentNotInPost(NotFound):
+    """A reply names a comment that exists but belongs to another post."""
+
+    code = "lookup.comment_not_in_post"
+    template_ko = "답글은 같은 게시글의 댓글에만 달 수 있습니다."
+    template_en = "A reply can only answer a comment of the same post."
 
 
 # --------------------------------------------------------------------------- permission
@@ -458,6 +476,24 @@ class VerifiedEmployerRequired(PermissionDenied):
     code = "permission.verified_employer_required"
     template_ko = "이 커뮤니티에서 {action_ko} 재직 인증을 먼저 받아야 합니다."
     template_en = "This community asks for a verified employer {action_en}; verify yours first."
+
+
+class NotAuthor(PermissionDenied):
+    """Someone other than its author tried to edit a post or a comment."""
+
+    code = "permission.not_author"
+    template_ko = "글쓴이만 {entity_ko}을(를) 고칠 수 있습니다."
+    template_en = "Only its author can edit this {entity_en}."
+
+
+class NotAuthorOrModerator(PermissionDenied):
+    """Someone who is neither its author nor a moderator or operator tried to delete content."""
+
+    code = "permission.not_author_or_moderator"
+    template_ko = "글쓴이나 커뮤니티의 관리자, 운영자만 {entity_ko}을(를) 지울 수 있습니다."
+    template_en = (
+        "Only its author, or a moderator or operator of the community, can delete this {entity_en}."
+    )
 
 
 # --------------------------------------------------------------------------- conflicts
@@ -762,6 +798,24 @@ class ContentRejected(InvalidState):
     template_en = "This cannot be published under the community policy: {reasons_en}"
 
 
+class ContentDeleted(InvalidState):
+    """A post or comment was deleted: it can no longer be edited, answered or reacted to."""
+
+    code = "state.content_deleted"
+    template_ko = "삭제된 {entity_ko}입니다. 고치거나 답하거나 반응할 수 없습니다."
+    template_en = "This {entity_en} was deleted; it cannot be edited, answered or reacted to."
+
+
+class ContentNotVisible(InvalidState):
+    """A post or comment awaits review or was hidden: nobody can answer or react to it now."""
+
+    code = "state.content_not_visible"
+    template_ko = "검토 중이거나 숨겨진 {entity_ko}에는 답하거나 반응할 수 없습니다."
+    template_en = (
+        "This {entity_en} is awaiting review or hidden; it cannot be answered or reacted to."
+    )
+
+
 # --------------------------------------------------------------------------- plugins
 
 
@@ -977,7 +1031,10 @@ __all__ = [
     "ApplicationsStillOpen",
     "BeaconRequired",
     "CapacityBelowCommitted",
+    "CommentNotInPost",
     "Conflict",
+    "ContentDeleted",
+    "ContentNotVisible",
     "ContentRejected",
     "DatabaseUnavailable",
     "DeliveryRejected",
@@ -1029,6 +1086,8 @@ __all__ = [
     "NoVerificationPending",
     "NotACommunityMember",
     "NotAnAttendee",
+    "NotAuthor",
+    "NotAuthorOrModerator",
     "NotFound",
     "NotOwner",
     "NotSupportedByProvider",
@@ -1055,6 +1114,7 @@ __all__ = [
     "UnknownAdapter",
     "UnknownChoice",
     "UnknownQuestion",
+    "UnknownReaction",
     "VerificationCodeExpired",
     "VerificationLocked",
     "VerificationRefused",

@@ -19,13 +19,17 @@ rewrite the tables:
   the default seat rules and no constraints, and the new tables start empty.
 * Version 4 (before personal video links) had no ``video_registrations``
   table; as migration ``0007`` does, it starts empty.
-* Version 5 (before nickname changes by operators, verified employers and
-  joining by approval) had no ``nickname_history``, ``employer_verifications``,
-  ``employer_challenges`` or ``join_requests`` table, and communities had no
-  ``join_policy`` or ``requirements``.  As migrations ``0008`` and ``0009``
-  do, the tables start empty and every community is open and requires
-  nothing.  Nickname keys are not part of a document: the import derives
-  them with today's look-alike rule.
+* Version 5 (before nickname changes by operators, verified employers,
+  joining by approval, threads, reactions and edit history) had no
+  ``nickname_history``, ``employer_verifications``, ``employer_challenges``,
+  ``join_requests``, ``reactions`` or ``revisions`` table; communities had no
+  ``join_policy`` or ``requirements``; posts and comments were flat and
+  always visible.  As migrations ``0008`` to ``0010`` do, the tables start
+  empty, every community is open and requires nothing, every post and
+  comment becomes visible and never edited, every comment top-level, and
+  each post's score is 2 per comment it has (:data:`V5_SCORE_PER_COMMENT`).
+  Nickname keys are not part of a document: the import derives them with
+  today's look-alike rule.
 """
 
 from __future__ import annotations
@@ -44,7 +48,14 @@ TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     4: frozenset({"follow_up_interests", "contact_consents"}),
     5: frozenset({"video_registrations"}),
     6: frozenset(
-        {"nickname_history", "employer_verifications", "employer_challenges", "join_requests"}
+        {
+            "nickname_history",
+            "employer_verifications",
+            "employer_challenges",
+            "join_requests",
+            "reactions",
+            "revisions",
+        }
     ),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
@@ -60,6 +71,9 @@ V5_REQUIREMENTS: Final = {
 V1_QUESTION_ID: Final = "q1"
 #: Free-text threshold a version-1 survey gets (it had no free text).
 V1_MIN_TEXT_RESPONSES: Final = 10
+#: What each comment adds to a version-5 post's score, as migration 0008
+#: gives it (:data:`proforum.domain.content.SCORE_PER_COMMENT`).
+V5_SCORE_PER_COMMENT: Final = 2
 
 
 def tables_of(version: int, current: Collection[str]) -> frozenset[str]:
@@ -86,6 +100,7 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
     if version <= 5:
         upgraded.setdefault("nickname_history", [])
         _admission_v5(upgraded)
+        _threads_v5(upgraded)
     return upgraded
 
 
@@ -95,6 +110,27 @@ def _admission_v5(tables: dict[str, Any]) -> None:
     for community in _dict_rows(tables, "communities"):
         community.setdefault("join_policy", "open")
         community.setdefault("requirements", dict(V5_REQUIREMENTS))
+
+
+def _threads_v5(tables: dict[str, Any]) -> None:
+    tables.setdefault("reactions", [])
+    tables.setdefault("revisions", [])
+    comments = _dict_rows(tables, "comments")
+    per_post: dict[str, int] = {}
+    for comment in comments:
+        post_id = comment.get("post_id")
+        if isinstance(post_id, str):  # anything else is refused on import anyway
+            per_post[post_id] = per_post.get(post_id, 0) + 1
+        comment.setdefault("parent_id", None)
+        comment.setdefault("depth", 0)
+        comment.setdefault("status", "visible")
+        comment.setdefault("edited_at", None)
+    for post in _dict_rows(tables, "posts"):
+        post.setdefault("status", "visible")
+        post.setdefault("edited_at", None)
+        post_id = post.get("id")
+        comments_of_post = per_post.get(post_id, 0) if isinstance(post_id, str) else 0
+        post.setdefault("score", V5_SCORE_PER_COMMENT * comments_of_post)
 
 
 def _dict_rows(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:

@@ -90,16 +90,17 @@ def proforum_register_notifiers() -> list[NotifierFactory]:
 def proforum_check_post(
     community: Community, author: Member, title: str | None, body: str
 ) -> list[PolicyViolation] | None:
-    """Check a post or comment before it is published.
+    """Check a post or comment before it is published, and each edit of one.
 
-    Called inside the publishing transaction, before anything is written.  A
-    non-empty result refuses the text with :class:`proforum.errors.ContentRejected`
-    and nothing is stored.
+    Called inside the publishing (or editing) transaction, before anything is
+    written.  A non-empty result refuses the text with
+    :class:`proforum.errors.ContentRejected` and nothing is stored.
 
     :param community: the community the text is published in.
     :param author: the member publishing it.
-    :param title: the post title, or ``None`` for a comment.
-    :param body: the text, already NFC-normalised.
+    :param title: the post title (on an edit, the title the post would have),
+        or ``None`` for a comment.
+    :param body: the text, already NFC-normalised; on an edit, the whole new body.
     :return: the rule violations found, or ``None``/``[]`` to let it through.
         Violations from all plugins are combined.
 

@@ -29,6 +29,8 @@ from proforum.domain.meetup import Application, Meetup
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction
+from proforum.domain.revisions import Revision
 from proforum.domain.survey import Participation, Response, Survey
 from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import Conflict, InvalidDocument
@@ -50,6 +52,8 @@ _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]
     "join_requests": (JoinRequest, lambda u: u.join_requests.all()),
     "posts": (Post, lambda u: u.posts.all()),
     "comments": (Comment, lambda u: u.comments.all()),
+    "reactions": (Reaction, lambda u: u.reactions.all()),
+    "revisions": (Revision, lambda u: u.revisions.all()),
     "meetups": (Meetup, lambda u: u.meetups.all()),
     "applications": (Application, lambda u: u.applications.all()),
     "commitments": (Commitment, lambda u: u.commitments.all()),

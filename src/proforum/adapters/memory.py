@@ -29,6 +29,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
@@ -45,6 +46,8 @@ from proforum.domain.notification import (
 from proforum.domain.participation import ParticipationRecord, participation_record
 from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
 from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, StorageError
@@ -68,8 +71,10 @@ from proforum.ports.storage import (
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
+    ReactionRepository,
     RegistrationRepository,
     ResponseRepository,
+    RevisionRepository,
     SurveyRepository,
     VerificationRepository,
 )
@@ -119,6 +124,16 @@ class _Tables:
         )
         self.comments: Table[CommentId, Comment] = Table(
             "comment", lambda c: c.id, groups={"post": lambda c: c.post_id}
+        )
+        self.reactions: Table[tuple[ContentKind, str, MemberId, ReactionKind], Reaction] = Table(
+            "reaction",
+            lambda r: (r.target, r.target_id, r.member_id, r.kind),
+            groups={"target": lambda r: (r.target, r.target_id)},
+        )
+        self.revisions: Table[tuple[ContentKind, str, int], Revision] = Table(
+            "revision",
+            lambda r: (r.target, r.target_id, r.number),
+            groups={"target": lambda r: (r.target, r.target_id)},
         )
         self.meetups: Table[MeetupId, Meetup] = Table(
             "meetup", lambda m: m.id, groups={"community": lambda m: m.community_id}
@@ -344,17 +359,50 @@ class _PostRepo:
     def get(self, post_id: PostId) -> Post | None:
         return self._t.get(post_id)
 
+    def get_for_update(self, post_id: PostId) -> Post | None:
+        """A plain read: the unit of work holds the storage's lock, nobody else can write."""
+        return self._t.get(post_id)
+
     def add(self, post: Post) -> None:
         self._t.insert(post)
+
+    def update(self, post: Post) -> None:
+        stored = self._t.get(post.id)
+        if stored is None:
+            raise NotFound(post.id, entity="post")
+        # The score is add_to_score's alone, as the SQL backend's UPDATE leaves it.
+        self._t.update(attrs.evolve(post, score=stored.score))
+
+    def add_to_score(self, post_id: PostId, delta: int) -> None:
+        stored = self._t.get(post_id)
+        if stored is None:
+            raise NotFound(post_id, entity="post")
+        self._t.update(attrs.evolve(stored, score=stored.score + delta))
+
+    def _visible(self, community_id: CommunityId) -> list[Post]:
+        return [p for p in self._t.group("community", community_id) if p.is_visible]
 
     def feed(
         self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
     ) -> Sequence[Post]:
-        posts = self._t.group("community", community_id)
+        posts = self._visible(community_id)
         if before is not None:
             posts = [p for p in posts if (p.published_at, p.id) < before]
         posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
-        return posts[:limit]
+        return posts[: max(limit, 0)]
+
+    def popular(
+        self,
+        community_id: CommunityId,
+        *,
+        limit: int,
+        after: tuple[int, datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        posts = self._visible(community_id)
+        if after is not None:
+            posts = [p for p in posts if (p.score, p.published_at, p.id) < after]
+        posts.sort(key=lambda p: (p.score, p.published_at, p.id), reverse=True)
+        return posts[: max(limit, 0)]
 
     def all(self) -> Sequence[Post]:
         return sorted(self._t.values(), key=lambda p: (p.published_at, p.id))
@@ -370,14 +418,85 @@ class _CommentRepo:
     def get(self, comment_id: CommentId) -> Comment | None:
         return self._t.get(comment_id)
 
+    def get_for_update(self, comment_id: CommentId) -> Comment | None:
+        """A plain read: the unit of work holds the storage's lock, nobody else can write."""
+        return self._t.get(comment_id)
+
+    def update(self, comment: Comment) -> None:
+        self._t.update(comment)
+
     def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
-        return {p: len(self._t.group("post", p)) for p in set(post_ids)}
+        return {
+            p: sum(1 for c in self._t.group("post", p) if c.status is ContentStatus.VISIBLE)
+            for p in set(post_ids)
+        }
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
         return sorted(self._t.group("post", post_id), key=lambda c: (c.published_at, c.id))
 
     def all(self) -> Sequence[Comment]:
         return sorted(self._t.values(), key=lambda c: (c.published_at, c.id))
+
+
+class _ReactionRepo:
+    def __init__(
+        self, t: TxTable[tuple[ContentKind, str, MemberId, ReactionKind], Reaction]
+    ) -> None:
+        self._t = t
+
+    def add(self, reaction: Reaction) -> bool:
+        key = (reaction.target, reaction.target_id, reaction.member_id, reaction.kind)
+        if self._t.get(key) is not None:
+            return False
+        self._t.insert(reaction)
+        return True
+
+    def remove(
+        self, target: ContentKind, target_id: str, member_id: MemberId, kind: ReactionKind
+    ) -> bool:
+        key = (ContentKind(target), target_id, member_id, ReactionKind(kind))
+        if self._t.get(key) is None:
+            return False
+        self._t.delete(key)
+        return True
+
+    def summaries(
+        self, target: ContentKind, target_ids: Collection[str], reader: MemberId
+    ) -> Mapping[str, ReactionSummary]:
+        found = {}
+        for target_id in set(target_ids):
+            reactions = self._t.group("target", (ContentKind(target), target_id))
+            counts: dict[ReactionKind, int] = {}
+            for r in reactions:
+                counts[r.kind] = counts.get(r.kind, 0) + 1
+            mine = frozenset(r.kind for r in reactions if r.member_id == reader)
+            found[target_id] = ReactionSummary(ReactionCounts.of(counts), mine)
+        return found
+
+    def all(self) -> Sequence[Reaction]:
+        return sorted(self._t.values(), key=lambda r: (r.target, r.target_id, r.member_id, r.kind))
+
+
+class _RevisionRepo:
+    def __init__(self, t: TxTable[tuple[ContentKind, str, int], Revision]) -> None:
+        self._t = t
+
+    def add(self, revision: Revision) -> None:
+        self._t.insert(revision)
+
+    def for_target(self, target: ContentKind, target_id: str) -> Sequence[Revision]:
+        return sorted(
+            self._t.group("target", (ContentKind(target), target_id)), key=lambda r: r.number
+        )
+
+    def remove(self, target: ContentKind, target_id: str) -> int:
+        erased = self.for_target(target, target_id)
+        for revision in erased:
+            self._t.delete((revision.target, revision.target_id, revision.number))
+        return len(erased)
+
+    def all(self) -> Sequence[Revision]:
+        return sorted(self._t.values(), key=lambda r: (r.target, r.target_id, r.number))
 
 
 class _MeetupRepo:
@@ -888,6 +1007,8 @@ class MemoryUnitOfWork:
     challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
+    reactions: ReactionRepository
+    revisions: RevisionRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository
@@ -935,6 +1056,8 @@ class MemoryUnitOfWork:
         self.challenges = _ChallengeRepo(v(t.challenges))
         self.posts = _PostRepo(v(t.posts))
         self.comments = _CommentRepo(v(t.comments))
+        self.reactions = _ReactionRepo(v(t.reactions))
+        self.revisions = _RevisionRepo(v(t.revisions))
         self.meetups = _MeetupRepo(v(t.meetups))
         self.applications = _ApplicationRepo(applications)
         self.commitments = _CommitmentRepo(v(t.commitments))

@@ -25,6 +25,8 @@ MEMBER_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
     "memberships": ("member_id",),
     "posts": ("author_id",),
     "comments": ("author_id",),
+    "reactions": ("member_id",),
+    "revisions": ("editor_id",),
     "meetups": ("host_id",),
     "applications": ("member_id",),
     "video_registrations": ("member_id",),

@@ -30,6 +30,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_status import ContentKind
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
@@ -39,6 +40,8 @@ from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.survey import Participation, Response, ResponseStatistics, Survey
 from proforum.domain.video_registration import VideoRegistration
 
@@ -192,25 +195,71 @@ class ChallengeRepository(Protocol):
 
 
 class PostRepository(Protocol):
-    """Posts."""
+    """Posts, each with a status (only visible ones appear in feeds) and a score."""
 
     def get(self, post_id: PostId) -> Post | None:
         """Return the post or ``None``."""
 
+    def get_for_update(self, post_id: PostId) -> Post | None:
+        """Return the post (or ``None``) like :meth:`get`, locked until this unit of work ends.
+
+        Editing and deleting read the post this way first, so two of them
+        take turns: neither loses the other's change, and the revision
+        numbers stay in order.  Commenting and reacting do too, so nothing
+        lands on a post deleted meanwhile.  Serialised backends may simply read, as with
+        :meth:`MeetupRepository.get_for_update`.
+        """
+
     def add(self, post: Post) -> None:
         """Insert a new post."""
+
+    def update(self, post: Post) -> None:
+        """Replace an existing post's text, status and edit time.
+
+        The stored ``score`` is kept whatever ``post.score`` says: only
+        :meth:`add_to_score` moves it, so an edit never undoes a reaction
+        counted meanwhile.
+
+        :raises NotFound: no such post.
+        """
+
+    def add_to_score(self, post_id: PostId, delta: int) -> None:
+        """Add ``delta`` (may be negative) to the post's score, atomically.
+
+        A database does it in one ``UPDATE … SET score = score + delta``, so
+        reactions and comments arriving at once never lose each other's change.
+
+        :raises NotFound: no such post.
+        """
 
     def feed(
         self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
     ) -> Sequence[Post]:
-        """Newest posts first, strictly older than the ``before`` keyset position."""
+        """Visible posts, newest first, strictly older than the ``before`` keyset position.
+
+        The order is ``(published_at, id)`` descending.
+        """
+
+    def popular(
+        self,
+        community_id: CommunityId,
+        *,
+        limit: int,
+        after: tuple[int, datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        """Visible posts, highest score first, strictly after the ``after`` keyset position.
+
+        The order is ``(score, published_at, id)`` descending: among posts of
+        equal score the newest comes first, and the id breaks the last ties,
+        so every post has one place and pages neither skip nor repeat posts.
+        """
 
     def all(self) -> Sequence[Post]:
-        """Every post, oldest first."""
+        """Every post, whatever its status, oldest first."""
 
 
 class CommentRepository(Protocol):
-    """Comments."""
+    """Comments and replies, each with a status."""
 
     def add(self, comment: Comment) -> None:
         """Insert a new comment."""
@@ -218,14 +267,72 @@ class CommentRepository(Protocol):
     def get(self, comment_id: CommentId) -> Comment | None:
         """Return the comment or ``None``."""
 
+    def get_for_update(self, comment_id: CommentId) -> Comment | None:
+        """Return the comment (or ``None``), locked until this unit of work ends.
+
+        As :meth:`PostRepository.get_for_update`, for editing, deleting and
+        reacting to comments.
+        """
+
+    def update(self, comment: Comment) -> None:
+        """Replace an existing comment.
+
+        :raises NotFound: no such comment.
+        """
+
     def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
-        """Return how many comments each post has (0 included), in one query."""
+        """Return how many visible comments each post has (0 included), in one query."""
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
-        """Comments of a post, oldest first."""
+        """Every comment of a post, whatever its status, oldest first (published time, id)."""
 
     def all(self) -> Sequence[Comment]:
         """Every comment, oldest first."""
+
+
+class ReactionRepository(Protocol):
+    """Reactions, unique by (target kind, target id, member, kind)."""
+
+    def add(self, reaction: Reaction) -> bool:
+        """Insert a reaction unless the member already reacted so; tell whether it was new.
+
+        A reaction that is already there is left as it is (its time too) and
+        no error is raised, even when two units of work add it at once: a
+        database uses ``INSERT … ON CONFLICT DO NOTHING``.
+        """
+
+    def remove(
+        self, target: ContentKind, target_id: str, member_id: MemberId, kind: ReactionKind
+    ) -> bool:
+        """Delete the member's reaction of ``kind`` to the target; tell whether there was one."""
+
+    def summaries(
+        self, target: ContentKind, target_ids: Collection[str], reader: MemberId
+    ) -> Mapping[str, ReactionSummary]:
+        """The reactions to each target as ``reader`` sees them, in one query.
+
+        Every id asked for is in the answer: counts per kind (zero included)
+        and the kinds ``reader`` reacted with.
+        """
+
+    def all(self) -> Sequence[Reaction]:
+        """Every reaction, by target kind, target id, member, then kind."""
+
+
+class RevisionRepository(Protocol):
+    """Earlier versions of posts and comments, unique by (target kind, target id, number)."""
+
+    def add(self, revision: Revision) -> None:
+        """Insert an earlier version; a number taken for that target fails."""
+
+    def for_target(self, target: ContentKind, target_id: str) -> Sequence[Revision]:
+        """The earlier versions of one post or comment, by number (oldest first)."""
+
+    def remove(self, target: ContentKind, target_id: str) -> int:
+        """Erase every earlier version of one post or comment; return how many."""
+
+    def all(self) -> Sequence[Revision]:
+        """Every earlier version, by target kind, target id, then number."""
 
 
 class MeetupRepository(Protocol):
@@ -690,6 +797,8 @@ LOADABLE_TABLES: Final = (
     "join_requests",
     "posts",
     "comments",
+    "reactions",
+    "revisions",
     "meetups",
     "applications",
     "commitments",
@@ -718,6 +827,8 @@ class UnitOfWork(Protocol):
     challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
+    reactions: ReactionRepository
+    revisions: RevisionRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository

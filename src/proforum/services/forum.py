@@ -7,6 +7,7 @@ from typing import Any
 from proforum.services.admission import AdmissionUseCases
 from proforum.services.attendance import AttendanceUseCases
 from proforum.services.employers import EmployerUseCases
+from proforum.services.feeds import FeedUseCases
 from proforum.services.follow_ups import FollowUpUseCases
 from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
@@ -16,6 +17,7 @@ from proforum.services.outbox import OutboxUseCases
 from proforum.services.personal_data import PersonalDataUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
+from proforum.services.reactions import ReactionUseCases
 from proforum.services.surveys import SurveyUseCases
 
 
@@ -24,6 +26,8 @@ class Forum(
     AdmissionUseCases,
     EmployerUseCases,
     PostUseCases,
+    ReactionUseCases,
+    FeedUseCases,
     MeetupUseCases,
     LotteryUseCases,
     AttendanceUseCases,

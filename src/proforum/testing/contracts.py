@@ -58,7 +58,8 @@ from proforum.domain.common import (
     SurveyId,
 )
 from proforum.domain.community import Community, Membership, Role
-from proforum.domain.content import Comment, Post
+from proforum.domain.content import MAX_REPLY_DEPTH, Comment, Post
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import (
     ChallengeState,
     EmployerChallenge,
@@ -72,6 +73,8 @@ from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.personal_data import MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.survey import (
     Answer,
     AnswerAggregate,
@@ -320,6 +323,8 @@ class StorageContract:
             Membership: lambda u: u.memberships.add,
             Post: lambda u: u.posts.add,
             Comment: lambda u: u.comments.add,
+            Reaction: lambda u: u.reactions.add,
+            Revision: lambda u: u.revisions.add,
             Meetup: lambda u: u.meetups.add,
             Application: lambda u: u.applications.add,
             Commitment: lambda u: u.commitments.add,
@@ -720,7 +725,17 @@ class StorageContract:
             "본문",
             T0 + timedelta(days=1),
         )
-        self._put(storage, *posts, elsewhere)
+        # Held, hidden and deleted posts are never in a feed, whatever their time.
+        unseen = [
+            attrs.evolve(posts[0], id=PostId(f"pst_x{status.value}"), status=status)
+            for status in (ContentStatus.HELD, ContentStatus.HIDDEN)
+        ]
+        unseen.append(
+            attrs.evolve(
+                posts[0], id=PostId("pst_xdeleted"), title="", body="", status=ContentStatus.DELETED
+            )
+        )
+        self._put(storage, *posts, elsewhere, *unseen)
         expected = sorted(posts, key=lambda p: (p.published_at, p.id), reverse=True)
         with storage.unit_of_work() as uow:
             page1 = list(uow.posts.feed(c, limit=10, before=None))
@@ -732,15 +747,21 @@ class StorageContract:
             page3 = list(uow.posts.feed(c, limit=10, before=(last.published_at, last.id)))
             assert page3 == expected[20:]
             assert uow.posts.get(PostId("pst_0003")) == posts[3]
+            assert uow.posts.get(PostId("pst_xdeleted")) == unseen[-1]
             assert [p.id for p in uow.posts.all()][-1] == "pst_9999"
+            assert len(uow.posts.all()) == 29
 
     def test_comment_counts_for_many_posts(self, storage: Storage) -> None:
-        """``count_for_posts`` counts each post's comments, zero included."""
+        """``count_for_posts`` counts each post's visible comments, zero included."""
         comments = [
             Comment(CommentId(f"cmt_{i}"), PostId(f"pst_{i % 2}"), MemberId("mem_0001"), "댓글", T0)
             for i in range(5)
         ]
-        self._put(storage, *comments)
+        unseen = [
+            attrs.evolve(comments[0], id=CommentId("cmt_held"), status=ContentStatus.HELD),
+            attrs.evolve(comments[1], id=CommentId("cmt_gone"), body="", status="deleted"),
+        ]
+        self._put(storage, *comments, *unseen)
         with storage.unit_of_work() as uow:
             counts = uow.comments.count_for_posts(
                 [PostId("pst_0"), PostId("pst_1"), PostId("pst_7")]
@@ -766,6 +787,319 @@ class StorageContract:
             assert list(uow.comments.for_post(p)) == comments[::-1]
             assert uow.comments.get(CommentId("cmt_1")) == comments[1]
             assert uow.comments.for_post(PostId("pst_0002")) == []
+
+    def test_comment_round_trip_keeps_threads_status_and_edits(self, storage: Storage) -> None:
+        """A reply keeps its parent and depth; status and edit time round-trip and update."""
+        p = PostId("pst_0001")
+        top = Comment(CommentId("cmt_1"), p, MemberId("mem_0001"), "댓글", T0)
+        reply = Comment(
+            CommentId("cmt_2"),
+            p,
+            MemberId("mem_0002"),
+            "답글",
+            T0 + timedelta(minutes=1),
+            parent_id=top.id,
+            depth=1,
+        )
+        deepest = Comment(
+            CommentId("cmt_3"),
+            p,
+            MemberId("mem_0003"),
+            "깊은 답글",
+            T0 + timedelta(minutes=2),
+            parent_id=reply.id,
+            depth=MAX_REPLY_DEPTH,
+            status=ContentStatus.HELD,
+            edited_at=T0 + timedelta(minutes=3),
+        )
+        self._put(storage, top, reply, deepest)
+        with storage.unit_of_work() as uow:
+            assert list(uow.comments.for_post(p)) == [top, reply, deepest]
+            assert uow.comments.get_for_update(reply.id) == reply
+            assert uow.comments.get_for_update(CommentId("cmt_9")) is None
+            gone = top.tombstone()
+            uow.comments.update(gone)
+            assert uow.comments.get_for_update(top.id) == gone
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.comments.get(top.id) == gone
+            assert uow.comments.get(deepest.id) == deepest
+            assert dict(uow.comments.count_for_posts([p])) == {p: 1}
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.comments.update(attrs.evolve(top, id=CommentId("cmt_9")))
+
+    def test_post_update_keeps_the_score_and_add_to_score_moves_it(self, storage: Storage) -> None:
+        """``update`` writes text, status and edit time but never the score; ``add_to_score`` does."""
+        post = Post(
+            PostId("pst_1"), CommunityId("com_0001"), MemberId("mem_0001"), "제목", "본문", T0
+        )
+        self._put(storage, post)
+        with storage.unit_of_work() as uow:
+            assert uow.posts.get_for_update(post.id) == post
+            assert uow.posts.get_for_update(PostId("pst_9")) is None
+            uow.posts.add_to_score(post.id, 5)
+            uow.posts.add_to_score(post.id, -2)
+            edited = post.edited("새 제목", "새 본문", T0 + timedelta(hours=1))
+            uow.posts.update(attrs.evolve(edited, score=99))  # the score given is ignored
+            assert uow.posts.get(post.id) == attrs.evolve(edited, score=3)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.posts.get_for_update(post.id) == attrs.evolve(edited, score=3)
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.posts.update(attrs.evolve(post, id=PostId("pst_9")))
+        with pytest.raises(NotFound), storage.unit_of_work() as uow:
+            uow.posts.add_to_score(PostId("pst_9"), 1)
+
+    def test_scores_added_at_once_are_all_kept(self, storage: Storage) -> None:
+        """``add_to_score`` from eight units of work at once loses none of them."""
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        post = Post(
+            PostId("pst_1"), CommunityId("com_0001"), MemberId("mem_0001"), "제목", "본문", T0
+        )
+        self._put(storage, post)
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def react() -> None:
+            try:
+                start.wait(timeout=30)
+                with storage.unit_of_work() as uow:
+                    uow.posts.add_to_score(post.id, 1)
+                    time.sleep(0.005)  # keep the transaction open while others try
+                    uow.commit()
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=react) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with storage.unit_of_work() as uow:
+            got = uow.posts.get(post.id)
+            assert got is not None
+            assert got.score == 8
+
+    def test_popular_is_by_score_then_time_then_id_with_keyset_pages(
+        self, storage: Storage
+    ) -> None:
+        """The popular feed orders visible posts by (score, published time, id), highest first."""
+        c = CommunityId("com_0001")
+        posts = [
+            Post(
+                PostId(f"pst_{i:04d}"),
+                c,
+                MemberId("mem_0001"),
+                f"제목 {i}",
+                "본문",
+                T0 + timedelta(minutes=i % 4),  # times and scores repeat: ids break ties
+                score=(i * 7) % 5,
+            )
+            for i in range(23)
+        ]
+        held = attrs.evolve(posts[0], id=PostId("pst_held"), status="held", score=100)
+        elsewhere = attrs.evolve(
+            posts[0], id=PostId("pst_else"), community_id=CommunityId("com_0002")
+        )
+        self._put(storage, *posts, held, elsewhere)
+        expected = sorted(posts, key=lambda p: (p.score, p.published_at, p.id), reverse=True)
+        with storage.unit_of_work() as uow:
+            seen: list[Post] = []
+            after = None
+            while True:
+                page = list(uow.posts.popular(c, limit=6, after=after))
+                seen.extend(page)
+                if len(page) < 6:
+                    break
+                after = (page[-1].score, page[-1].published_at, page[-1].id)
+            assert seen == expected
+            assert uow.posts.popular(c, limit=0, after=None) == []
+
+    def test_paging_through_either_feed_visits_every_visible_post_once(
+        self, storage: Storage
+    ) -> None:
+        """Whatever the page size, each feed gives every visible post once, in its order.
+
+        A Hypothesis property over a community's posts (times and scores
+        drawn from a few values, so many tie and the id must break them the
+        same way on every page; some posts not visible), the page size and
+        the feed.  Each example fills a new community: the storage is shared
+        between examples.
+        """
+        communities = itertools.count(1)
+        statuses = st.sampled_from(
+            [ContentStatus.VISIBLE] * 4 + [ContentStatus.HELD, ContentStatus.HIDDEN]
+        )
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(
+            layout=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), statuses), max_size=25),
+            size=st.integers(1, 9),
+            popular=st.booleans(),
+        )
+        def page_through(
+            layout: list[tuple[int, int, ContentStatus]], size: int, popular: bool
+        ) -> None:
+            community = CommunityId(f"com_{next(communities):06d}")
+            posts = [
+                Post(
+                    PostId(f"pst_{community}_{n:03d}"),
+                    community,
+                    MemberId("mem_0001"),
+                    "제목",
+                    "본문",
+                    T0 + timedelta(minutes=minute),
+                    status=status,
+                    score=score,
+                )
+                for n, (minute, score, status) in enumerate(layout)
+            ]
+            self._put(storage, *posts)
+
+            def position(p: Post) -> tuple[Any, ...]:
+                if popular:
+                    return (p.score, p.published_at, p.id)
+                return (p.published_at, p.id)
+
+            visible = [p for p in posts if p.status is ContentStatus.VISIBLE]
+            expected = sorted(visible, key=position, reverse=True)
+            seen: list[Post] = []
+            cursor: Any = None
+            with storage.unit_of_work() as uow:
+                while True:
+                    if popular:
+                        page = list(uow.posts.popular(community, limit=size, after=cursor))
+                    else:
+                        page = list(uow.posts.feed(community, limit=size, before=cursor))
+                    assert len(page) <= size
+                    seen.extend(page)
+                    if len(page) < size:
+                        break
+                    cursor = position(page[-1])
+            assert seen == expected
+
+        page_through()
+
+    # -- reactions and earlier versions --------------------------------------
+
+    def test_reactions_are_once_per_member_target_and_kind(self, storage: Storage) -> None:
+        """``add`` tells whether a reaction is new and keeps the first; ``remove`` whether it was there."""
+        post, comment = ContentKind.POST, ContentKind.COMMENT
+        like, helpful = ReactionKind.LIKE, ReactionKind.HELPFUL
+        first = Reaction(post, "pst_1", MemberId("mem_0001"), like, T0)
+        with storage.unit_of_work() as uow:
+            assert uow.reactions.add(first) is True
+            assert (
+                uow.reactions.add(attrs.evolve(first, reacted_at=T0 + timedelta(hours=1))) is False
+            )
+            assert uow.reactions.add(attrs.evolve(first, kind=helpful)) is True
+            assert uow.reactions.add(attrs.evolve(first, member_id=MemberId("mem_0002"))) is True
+            # The same id as a comment is another target.
+            assert uow.reactions.add(attrs.evolve(first, target=comment)) is True
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.reactions.all() == [
+                attrs.evolve(first, target=comment),
+                attrs.evolve(first, kind=helpful),  # kinds in code-point order
+                first,
+                attrs.evolve(first, member_id=MemberId("mem_0002")),
+            ]
+            assert uow.reactions.remove(post, "pst_1", MemberId("mem_0001"), like) is True
+            assert uow.reactions.remove(post, "pst_1", MemberId("mem_0001"), like) is False
+            assert uow.reactions.remove(post, "pst_9", MemberId("mem_0001"), like) is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert len(uow.reactions.all()) == 3
+            assert uow.reactions.add(first) is True  # reacting again after taking it back
+            uow.rollback()
+        with storage.unit_of_work() as uow:
+            assert len(uow.reactions.all()) == 3
+
+    def test_reaction_summaries_count_each_kind_and_the_readers_own(self, storage: Storage) -> None:
+        """``summaries`` gives every target asked for its counts per kind and the reader's kinds."""
+        rows = [
+            Reaction(ContentKind.POST, "pst_1", MemberId(f"mem_{m:04d}"), kind, T0)
+            for m, kind in [
+                (1, "like"),
+                (2, "like"),
+                (3, "like"),
+                (1, "helpful"),
+                (2, "insightful"),
+            ]
+        ]
+        rows.append(Reaction(ContentKind.POST, "pst_2", MemberId("mem_0002"), "helpful", T0))
+        rows.append(Reaction(ContentKind.COMMENT, "pst_1", MemberId("mem_0001"), "like", T0))
+        self._put(storage, *rows)
+        with storage.unit_of_work() as uow:
+            found = uow.reactions.summaries(
+                ContentKind.POST, ["pst_1", "pst_2", "pst_3", "pst_1"], MemberId("mem_0001")
+            )
+            assert dict(found) == {
+                "pst_1": ReactionSummary(
+                    ReactionCounts(like=3, helpful=1, insightful=1),
+                    frozenset({ReactionKind.LIKE, ReactionKind.HELPFUL}),
+                ),
+                "pst_2": ReactionSummary(ReactionCounts(helpful=1), frozenset()),
+                "pst_3": ReactionSummary(),
+            }
+            assert (
+                dict(uow.reactions.summaries(ContentKind.COMMENT, [], MemberId("mem_0001"))) == {}
+            )
+            comments = uow.reactions.summaries(ContentKind.COMMENT, ["pst_1"], MemberId("mem_0009"))
+            assert dict(comments) == {"pst_1": ReactionSummary(ReactionCounts(like=1))}
+
+    def test_the_same_reaction_added_at_once_is_kept_once(self, storage: Storage) -> None:
+        """Eight units of work adding one reaction at once: one of them adds it, none fails."""
+        if not self.supports_threads:
+            pytest.skip("backend does not support threads")
+        reaction = Reaction(ContentKind.POST, "pst_1", MemberId("mem_0001"), "like", T0)
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+        added: list[bool] = []
+
+        def react() -> None:
+            try:
+                start.wait(timeout=30)
+                with storage.unit_of_work() as uow:
+                    new = uow.reactions.add(reaction)
+                    time.sleep(0.005)  # keep the transaction open while others try
+                    uow.commit()
+                added.append(new)
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=react) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(added) == [False] * 7 + [True]
+        with storage.unit_of_work() as uow:
+            assert uow.reactions.all() == [reaction]
+
+    def test_revisions_are_numbered_per_target_and_can_be_erased(self, storage: Storage) -> None:
+        """Earlier versions list by number, are unique per target and number, and erase together."""
+        first = Revision(ContentKind.POST, "pst_1", 1, "제목", "본문", MemberId("mem_0001"), T0)
+        second = attrs.evolve(first, number=2, title="고친 제목", replaced_at=T0 + timedelta(1))
+        of_comment = Revision(
+            ContentKind.COMMENT, "cmt_1", 1, None, "댓글", MemberId("mem_0002"), T0
+        )
+        self._put(storage, second, of_comment, first)
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.revisions.add(attrs.evolve(first, body="다른 본문"))
+        with storage.unit_of_work() as uow:
+            assert uow.revisions.for_target(ContentKind.POST, "pst_1") == [first, second]
+            assert uow.revisions.for_target(ContentKind.COMMENT, "cmt_1") == [of_comment]
+            assert uow.revisions.for_target(ContentKind.COMMENT, "pst_1") == []
+            assert uow.revisions.all() == [of_comment, first, second]
+            assert uow.revisions.remove(ContentKind.POST, "pst_1") == 2
+            assert uow.revisions.remove(ContentKind.POST, "pst_1") == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.revisions.all() == [of_comment]
 
     # -- meetups and applications --------------------------------------------
 

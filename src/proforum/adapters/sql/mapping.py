@@ -39,6 +39,8 @@ from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction
+from proforum.domain.revisions import Revision
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Answer, Choice, Participation, Question, Response, Survey
 from proforum.domain.video_registration import VideoRegistration
@@ -281,6 +283,9 @@ def post_row(p: Post) -> dict[str, Any]:
         "title": p.title,
         "body": p.body,
         "published_at": p.published_at,
+        "status": p.status.value,
+        "edited_at": p.edited_at,
+        "score": p.score,
     }
 
 
@@ -293,6 +298,9 @@ def post_from(r: Row) -> Post:
         title=r["title"],
         body=r["body"],
         published_at=r["published_at"],
+        status=r["status"],
+        edited_at=r["edited_at"],
+        score=r["score"],
     )
 
 
@@ -304,17 +312,74 @@ def comment_row(c: Comment) -> dict[str, Any]:
         "author_id": c.author_id,
         "body": c.body,
         "published_at": c.published_at,
+        "parent_id": c.parent_id,
+        "depth": c.depth,
+        "status": c.status.value,
+        "edited_at": c.edited_at,
     }
 
 
 def comment_from(r: Row) -> Comment:
     """A :class:`Comment` from a ``comments`` row."""
+    parent = r["parent_id"]
     return Comment(
         id=CommentId(r["id"]),
         post_id=PostId(r["post_id"]),
         author_id=MemberId(r["author_id"]),
         body=r["body"],
         published_at=r["published_at"],
+        parent_id=None if parent is None else CommentId(parent),
+        depth=r["depth"],
+        status=r["status"],
+        edited_at=r["edited_at"],
+    )
+
+
+def reaction_row(r: Reaction) -> dict[str, Any]:
+    """Columns of ``reactions``."""
+    return {
+        "target": r.target.value,
+        "target_id": r.target_id,
+        "member_id": r.member_id,
+        "kind": r.kind.value,
+        "reacted_at": r.reacted_at,
+    }
+
+
+def reaction_from(r: Row) -> Reaction:
+    """A :class:`Reaction` from a ``reactions`` row."""
+    return Reaction(
+        target=r["target"],
+        target_id=r["target_id"],
+        member_id=MemberId(r["member_id"]),
+        kind=r["kind"],
+        reacted_at=r["reacted_at"],
+    )
+
+
+def revision_row(r: Revision) -> dict[str, Any]:
+    """Columns of ``revisions``."""
+    return {
+        "target": r.target.value,
+        "target_id": r.target_id,
+        "number": r.number,
+        "title": r.title,
+        "body": r.body,
+        "editor_id": r.editor_id,
+        "replaced_at": r.replaced_at,
+    }
+
+
+def revision_from(r: Row) -> Revision:
+    """A :class:`Revision` from a ``revisions`` row."""
+    return Revision(
+        target=r["target"],
+        target_id=r["target_id"],
+        number=r["number"],
+        title=r["title"],
+        body=r["body"],
+        editor_id=MemberId(r["editor_id"]),
+        replaced_at=r["replaced_at"],
     )
 
 

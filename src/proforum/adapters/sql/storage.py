@@ -33,7 +33,9 @@ and erasing a verification code from its messages (a read, then an
 ``executemany`` update of those few rows).
 Many new messages are one ``executemany`` ``INSERT``, and so is each chunk
 an import loads (:meth:`SqlUnitOfWork.load`); a notification choice is one
-``INSERT … ON CONFLICT DO UPDATE``.  A long list of ids (more than
+``INSERT … ON CONFLICT DO UPDATE``, a reaction one ``INSERT … ON CONFLICT DO
+NOTHING``, and a post's score moves with one ``UPDATE … SET score = score +
+…``, never read-modify-write.  A long list of ids (more than
 :data:`MAX_LISTED_IDS`) is sent as one parameter, a PostgreSQL array or a
 SQLite JSON array, so no statement outgrows the driver's parameter limit.
 Other database failures become :class:`~proforum.errors.StorageError`;
@@ -79,6 +81,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
@@ -95,6 +98,8 @@ from proforum.domain.notification import (
 from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
 from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
+from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
+from proforum.domain.revisions import Revision
 from proforum.domain.survey import (
     Answer,
     AnswerAggregate,
@@ -126,8 +131,10 @@ from proforum.ports.storage import (
     ParticipationRepository,
     PostRepository,
     PreferenceRepository,
+    ReactionRepository,
     RegistrationRepository,
     ResponseRepository,
+    RevisionRepository,
     SurveyRepository,
     VerificationRepository,
 )
@@ -252,6 +259,14 @@ class _Repo(Generic[E]):
         if limit is not None:
             stmt = stmt.limit(max(limit, 0))
         return [type(self).from_row(r) for r in self._uow.execute(stmt).mappings()]
+
+    def _locked(self, *where: sa.ColumnElement[bool]) -> E | None:
+        """The row, locked ``FOR UPDATE`` where units of work run side by side (PostgreSQL)."""
+        stmt = sa.select(self.table).where(*where)
+        if self._uow.locks_rows:
+            stmt = stmt.with_for_update()
+        found = self._uow.execute(stmt).mappings().first()
+        return None if found is None else type(self).from_row(found)
 
     def _by_key(self, *values: object) -> E | None:
         return self._first(*(c == v for c, v in zip(self._key_columns, values, strict=True)))
@@ -472,14 +487,33 @@ class _PostRepo(_Repo[Post]):
     def get(self, post_id: PostId) -> Post | None:
         return self._by_key(post_id)
 
+    def get_for_update(self, post_id: PostId) -> Post | None:
+        """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite (see meetups)."""
+        return self._locked(self.table.c.id == post_id)
+
     def add(self, post: Post) -> None:
         self._insert(post)
+
+    def update(self, post: Post) -> None:
+        """Every column but ``score``, which only :meth:`add_to_score` moves."""
+        row = m.post_row(post)
+        del row["score"]
+        key = row.pop("id")
+        stmt = sa.update(self.table).where(self.table.c.id == sa.bindparam("key_id"))
+        if self._uow.execute(stmt, {**row, "key_id": key}, row=row).rowcount == 0:
+            raise NotFound(post.id, entity="post")
+
+    def add_to_score(self, post_id: PostId, delta: int) -> None:
+        c = self.table.c
+        stmt = sa.update(self.table).where(c.id == post_id).values(score=c.score + delta)
+        if self._uow.execute(stmt).rowcount == 0:
+            raise NotFound(post_id, entity="post")
 
     def feed(
         self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
     ) -> Sequence[Post]:
         c = self.table.c
-        where = [c.community_id == community_id]
+        where = [c.community_id == community_id, c.status == ContentStatus.VISIBLE.value]
         if before is not None:
             at, post_id = before
             # A row-value comparison: one range scan of ix_posts_feed.
@@ -491,6 +525,30 @@ class _PostRepo(_Repo[Post]):
                 )
             )
         return self._list(*where, order_by=(c.published_at.desc(), c.id.desc()), limit=limit)
+
+    def popular(
+        self,
+        community_id: CommunityId,
+        *,
+        limit: int,
+        after: tuple[int, datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        c = self.table.c
+        where = [c.community_id == community_id, c.status == ContentStatus.VISIBLE.value]
+        if after is not None:
+            score, at, post_id = after
+            # Every column descends, so "after" is one row-value comparison:
+            # one range scan of ix_posts_popular.
+            where.append(
+                sa.tuple_(c.score, c.published_at, c.id)
+                < sa.tuple_(
+                    sa.bindparam("after_score", score, type_=sa.Integer()),
+                    sa.bindparam("after_at", at, type_=UtcDateTime()),
+                    sa.bindparam("after_id", post_id, type_=c.id.type),
+                )
+            )
+        order = (c.score.desc(), c.published_at.desc(), c.id.desc())
+        return self._list(*where, order_by=order, limit=limit)
 
     def all(self) -> Sequence[Post]:
         c = self.table.c
@@ -508,13 +566,24 @@ class _CommentRepo(_Repo[Comment]):
     def get(self, comment_id: CommentId) -> Comment | None:
         return self._by_key(comment_id)
 
+    def get_for_update(self, comment_id: CommentId) -> Comment | None:
+        """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite (see meetups)."""
+        return self._locked(self.table.c.id == comment_id)
+
+    def update(self, comment: Comment) -> None:
+        self._update(comment)
+
     def count_for_posts(self, post_ids: Collection[PostId]) -> Mapping[PostId, int]:
         wanted = sorted(set(post_ids))
         if not wanted:
             return {}
         c = self.table.c
         stmt = (
-            sa.select(c.post_id, sa.func.count()).where(c.post_id.in_(wanted)).group_by(c.post_id)
+            sa.select(c.post_id, sa.func.count())
+            .where(
+                _is_one_of(self._uow, c.post_id, wanted), c.status == ContentStatus.VISIBLE.value
+            )
+            .group_by(c.post_id)
         )
         rows: list[Any] = list(self._uow.execute(stmt))
         counts = {PostId(post_id): int(n) for post_id, n in rows}
@@ -527,6 +596,95 @@ class _CommentRepo(_Repo[Comment]):
     def all(self) -> Sequence[Comment]:
         c = self.table.c
         return self._list(order_by=(c.published_at, c.id))
+
+
+class _ReactionRepo(_Repo[Reaction]):
+    table = t.reactions
+    to_row = staticmethod(m.reaction_row)
+    from_row = staticmethod(m.reaction_from)
+
+    def add(self, reaction: Reaction) -> bool:
+        """``INSERT … ON CONFLICT DO NOTHING``: a reaction given twice at once is kept once."""
+        row = m.reaction_row(reaction)
+        insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        keys = self._key_columns
+        # RETURNING tells whether the row went in: psycopg reports no row
+        # count for an INSERT that may do nothing.
+        stmt = (
+            insert(self.table)
+            .on_conflict_do_nothing(index_elements=[c.name for c in keys])
+            .returning(keys[0])
+        )
+        return self._uow.execute(stmt, row, row=row).first() is not None
+
+    def remove(
+        self, target: ContentKind, target_id: str, member_id: MemberId, kind: ReactionKind
+    ) -> bool:
+        c = self.table.c
+        stmt = sa.delete(self.table).where(
+            c.target == ContentKind(target).value,
+            c.target_id == target_id,
+            c.member_id == member_id,
+            c.kind == ReactionKind(kind).value,
+        )
+        return bool(self._uow.execute(stmt).rowcount)
+
+    def summaries(
+        self, target: ContentKind, target_ids: Collection[str], reader: MemberId
+    ) -> Mapping[str, ReactionSummary]:
+        wanted = sorted(set(target_ids))
+        if not wanted:
+            return {}
+        c = self.table.c
+        # Counts per kind and whether the reader is among them, in one GROUP BY.
+        mine = sa.func.max(sa.case((c.member_id == reader, 1), else_=0))
+        stmt = (
+            sa.select(c.target_id, c.kind, sa.func.count(), mine)
+            .where(
+                c.target == ContentKind(target).value, _is_one_of(self._uow, c.target_id, wanted)
+            )
+            .group_by(c.target_id, c.kind)
+        )
+        counts: dict[str, dict[ReactionKind, int]] = {i: {} for i in wanted}
+        kinds: dict[str, set[ReactionKind]] = {i: set() for i in wanted}
+        rows: list[Any] = list(self._uow.execute(stmt))
+        for target_id, kind, count, reacted in rows:
+            counts[target_id][ReactionKind(kind)] = int(count)
+            if reacted:
+                kinds[target_id].add(ReactionKind(kind))
+        return {
+            i: ReactionSummary(ReactionCounts.of(counts[i]), frozenset(kinds[i])) for i in wanted
+        }
+
+    def all(self) -> Sequence[Reaction]:
+        c = self.table.c
+        return self._list(order_by=(c.target, c.target_id, c.member_id, c.kind))
+
+
+class _RevisionRepo(_Repo[Revision]):
+    table = t.revisions
+    to_row = staticmethod(m.revision_row)
+    from_row = staticmethod(m.revision_from)
+
+    def add(self, revision: Revision) -> None:
+        self._insert(revision)
+
+    def for_target(self, target: ContentKind, target_id: str) -> Sequence[Revision]:
+        c = self.table.c
+        return self._list(
+            c.target == ContentKind(target).value, c.target_id == target_id, order_by=(c.number,)
+        )
+
+    def remove(self, target: ContentKind, target_id: str) -> int:
+        c = self.table.c
+        stmt = sa.delete(self.table).where(
+            c.target == ContentKind(target).value, c.target_id == target_id
+        )
+        return int(self._uow.execute(stmt).rowcount)
+
+    def all(self) -> Sequence[Revision]:
+        c = self.table.c
+        return self._list(order_by=(c.target, c.target_id, c.number))
 
 
 class _MeetupRepo(_Repo[Meetup]):
@@ -1339,6 +1497,8 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "join_requests": (t.join_requests, m.join_request_row),
     "posts": (t.posts, m.post_row),
     "comments": (t.comments, m.comment_row),
+    "reactions": (t.reactions, m.reaction_row),
+    "revisions": (t.revisions, m.revision_row),
     "meetups": (t.meetups, m.meetup_row),
     "applications": (t.applications, m.application_row),
     "commitments": (t.lottery_commitments, m.commitment_row),
@@ -1365,6 +1525,8 @@ _READS: dict[str, Callable[[Any], Any]] = {
     "memberships": m.membership_from,
     "posts": m.post_from,
     "comments": m.comment_from,
+    "reactions": m.reaction_from,
+    "revisions": m.revision_from,
     "meetups": m.meetup_from,
     "applications": m.application_from,
     "video_registrations": m.registration_from,
@@ -1401,6 +1563,8 @@ class SqlUnitOfWork:
     challenges: ChallengeRepository
     posts: PostRepository
     comments: CommentRepository
+    reactions: ReactionRepository
+    revisions: RevisionRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository
@@ -1460,6 +1624,8 @@ class SqlUnitOfWork:
         self.challenges = _ChallengeRepo(self)
         self.posts = _PostRepo(self)
         self.comments = _CommentRepo(self)
+        self.reactions = _ReactionRepo(self)
+        self.revisions = _RevisionRepo(self)
         self.meetups = _MeetupRepo(self)
         self.applications = _ApplicationRepo(self)
         self.commitments = _CommitmentRepo(self)

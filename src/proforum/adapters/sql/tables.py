@@ -28,6 +28,12 @@ Rules the schema keeps:
   under a salt of its own, and not the address it went to (only the domain);
   ``employer_verifications`` one row per member, ``join_requests`` one per
   (community, member).
+* ``posts`` and ``comments`` keep their status in a plain, indexed column
+  that feeds, moderation and search filter on; a deleted one keeps no text
+  (``ck_posts_tombstone``, ``ck_comments_tombstone``), and a reply names its
+  parent exactly when its depth is above 0 (``ck_comments_parent``).
+  ``reactions`` are unique by (target, target id, member, kind) and
+  ``revisions`` by (target, target id, number): their primary keys.
 * ``notification_preferences`` holds only the choices members made (every
   kind is on without a row), one per (member, channel, kind).  Its channel
   and kind sort by code point on PostgreSQL too (``COLLATE "C"``), so choices
@@ -43,10 +49,13 @@ import sqlalchemy as sa
 from proforum.adapters.sql.types import UtcDateTime, identifier
 from proforum.domain.admission import JoinPolicy, JoinRequestState
 from proforum.domain.community import Role
+from proforum.domain.content import MAX_REPLY_DEPTH
+from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import ChallengeState
 from proforum.domain.identity import EMAIL_MAX, MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
 from proforum.domain.notification import MAX_CLAIMER_LENGTH, DeliveryStatus, MessageKind
+from proforum.domain.reactions import ReactionKind
 from proforum.domain.survey import (
     LOWEST_MIN_RESPONSES,
     Audience,
@@ -218,7 +227,21 @@ posts = sa.Table(
     _text("title"),
     _text("body"),
     sa.Column("published_at", UtcDateTime(), nullable=False),
-    sa.Index("ix_posts_feed", "community_id", "published_at", "id"),
+    # A plain column: feeds, moderation and search all filter on it.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("edited_at", UtcDateTime(), nullable=True),
+    # The popular feed's order, moved by the transaction that adds a comment or reaction.
+    sa.Column("score", sa.Integer(), nullable=False),
+    sa.CheckConstraint(_one_of("status", ContentStatus), name="status"),
+    sa.CheckConstraint("score >= 0", name="score"),
+    # A tombstone keeps no text.
+    sa.CheckConstraint("status <> 'deleted' OR (title = '' AND body = '')", name="tombstone"),
+    # The newest feed: visible posts of a community, by keyset position.
+    sa.Index("ix_posts_feed", "community_id", "status", "published_at", "id"),
+    # The popular feed: the same, by score first.
+    sa.Index("ix_posts_popular", "community_id", "status", "score", "published_at", "id"),
+    # Content awaiting review or hidden (few rows) without a scan.
+    sa.Index("ix_posts_status", "status"),
 )
 
 comments = sa.Table(
@@ -229,7 +252,47 @@ comments = sa.Table(
     sa.Column("author_id", identifier(), nullable=False),
     _text("body"),
     sa.Column("published_at", UtcDateTime(), nullable=False),
+    # The comment a reply answers; NULL for a top-level comment.
+    sa.Column("parent_id", identifier(), nullable=True),
+    sa.Column("depth", sa.Integer(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("edited_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(_one_of("status", ContentStatus), name="status"),
+    sa.CheckConstraint(f"depth BETWEEN 0 AND {MAX_REPLY_DEPTH}", name="depth"),
+    sa.CheckConstraint("(parent_id IS NULL) = (depth = 0)", name="parent"),
+    sa.CheckConstraint("status <> 'deleted' OR body = ''", name="tombstone"),
     sa.Index("ix_comments_post", "post_id", "published_at", "id"),
+    sa.Index("ix_comments_status", "status"),
+)
+
+reactions = sa.Table(
+    "reactions",
+    metadata,
+    # What is reacted to: a post or a comment, and its id.
+    sa.Column("target", _code(16), primary_key=True),
+    sa.Column("target_id", identifier(), primary_key=True),
+    sa.Column("member_id", identifier(), primary_key=True),
+    sa.Column("kind", _code(16), primary_key=True),
+    sa.Column("reacted_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(_one_of("target", ContentKind), name="target"),
+    sa.CheckConstraint(_one_of("kind", ReactionKind), name="kind"),
+)
+
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    # Whose earlier version: a post or a comment, and its id.
+    sa.Column("target", _code(16), primary_key=True),
+    sa.Column("target_id", identifier(), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True, autoincrement=False),
+    # The post's title then; NULL for a comment.
+    _text("title", nullable=True),
+    _text("body"),
+    sa.Column("editor_id", identifier(), nullable=False),
+    sa.Column("replaced_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(_one_of("target", ContentKind), name="target"),
+    sa.CheckConstraint("number >= 1", name="number"),
+    sa.CheckConstraint("(target = 'post') = (title IS NOT NULL)", name="title"),
 )
 
 meetups = sa.Table(
@@ -529,6 +592,8 @@ ENTITIES: dict[str, str] = {
     "employer_challenges": "verification code",
     "posts": "post",
     "comments": "comment",
+    "reactions": "reaction",
+    "revisions": "revision",
     "meetups": "meetup",
     "applications": "application",
     "lottery_commitments": "commitment",
