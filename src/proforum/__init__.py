@@ -43,6 +43,7 @@ from proforum.domain.meetup import (
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, RetryPolicy
 from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
+from proforum.domain.search import SearchPage
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
@@ -133,6 +134,7 @@ __all__ = [
     "ReplayableSeeds",
     "RetryPolicy",
     "Role",
+    "SearchPage",
     "SeatRules",
     "Secret",
     "SeededIds",

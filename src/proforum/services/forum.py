@@ -15,6 +15,7 @@ from proforum.services.outbox import OutboxUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
 from proforum.services.reactions import ReactionUseCases
+from proforum.services.search import SearchUseCases
 from proforum.services.surveys import SurveyUseCases
 
 
@@ -23,6 +24,7 @@ class Forum(
     PostUseCases,
     ReactionUseCases,
     FeedUseCases,
+    SearchUseCases,
     MeetupUseCases,
     LotteryUseCases,
     AttendanceUseCases,
