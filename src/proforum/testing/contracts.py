@@ -733,7 +733,9 @@ class StorageContract:
         move = post(2, "이직 준비", "포트폴리오")
         review = post(3, "분기 회고", "KPI OR OKR")
         held = post(4, "연봉 비밀", "검토 중", status=ContentStatus.HELD)
-        elsewhere = attrs.evolve(post(5, "연봉 이야기", "다른 커뮤니티"), community_id="com_0002")
+        elsewhere = attrs.evolve(
+            post(5, "연봉 이야기", "다른 커뮤니티"), community_id=CommunityId("com_0002")
+        )
         self._put(
             storage,
             pay,
