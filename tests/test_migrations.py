@@ -33,7 +33,7 @@ from sqlalchemy.engine import URL
 
 import proforum
 from proforum import export_versions
-from proforum.adapters.sql import mapping, schema
+from proforum.adapters.sql import mapping, schema, search
 from proforum.adapters.sql.engine import create_engine, normalise_url
 from proforum.adapters.sql.storage import SqlStorage, SqlStorageFactory
 from proforum.adapters.sql.tables import metadata
@@ -113,7 +113,13 @@ def _differences(url: str) -> list[object]:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "version_table": schema.VERSION_TABLE}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "version_table": schema.VERSION_TABLE,
+                    # The search index is revision 0011's own SQL (tested below).
+                    "include_object": search.include_object,
+                },
             )
             return list(compare_metadata(context, metadata))
     finally:
@@ -1236,3 +1242,79 @@ def test_downgrading_0010_keeps_what_0009_can_hold(empty_url: str) -> None:
     # The score is computed again from the comments: 2 for each.
     (post,) = back["tables"]["posts"]
     assert post["score"] == 2 * len(back["tables"]["comments"]) > 0
+
+
+# --------------------------------------------------------------------------- the search index
+
+
+def _search_objects(url: str) -> set[str]:
+    """The search index's tables, triggers and indexes in the database."""
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            else:
+                query = "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+            names = {name for (name,) in conn.execute(sa.text(query))}
+    finally:
+        engine.dispose()
+    return {n for n in names if search.is_search_object(n) or n.startswith("search_")}
+
+
+def test_0011_finds_posts_written_before_it_and_downgrades_cleanly(empty_url: str) -> None:
+    """A database filled at 0010 is searchable after the upgrade; downgrading drops the index."""
+    clock = ManualClock(story_start())
+    with proforum.open("memory://", clock=clock, ids=SeededIds("search")) as source:
+        _story(source, clock, "search")
+        with source.storage.unit_of_work() as uow:
+            rows = {"posts": _ROWS["posts"](uow), "comments": _ROWS["comments"](uow)}
+    posts = [p for p in rows["posts"] if p["status"] == "visible"]
+    comments = [c for c in rows["comments"] if c["status"] == "visible"]
+    assert posts
+    assert comments
+    # Written at 0010 straight into its tables (0011 adds no column to them).
+    schema.upgrade(empty_url, "0010")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.begin() as conn:
+            for name, table_rows in rows.items():
+                conn.execute(sa.insert(metadata.tables[name]), table_rows)
+    finally:
+        engine.dispose()
+    assert _search_objects(empty_url) == set()
+
+    schema.upgrade(empty_url)
+    if empty_url.startswith("sqlite"):
+        assert _search_objects(empty_url) >= {
+            "search_documents",
+            "search_fts",
+            "search_posts_insert",
+            "search_posts_update",
+            "search_posts_delete",
+            "search_comments_insert",
+            "search_comments_update",
+            "search_comments_delete",
+        }
+    else:
+        assert _search_objects(empty_url) == set(search.PG_INDEXES)
+    post, comment = posts[0], comments[-1]
+    storage = SqlStorageFactory().open(empty_url)
+    try:
+        with storage.unit_of_work() as uow:
+            for text, wanted in (
+                (post["title"], post["id"]),
+                (comment["body"], comment["post_id"]),
+            ):
+                # Three characters or more: the index's path, not the scan.
+                query = text.strip()[:12].strip()
+                assert len(query) >= 3
+                found = uow.posts.search(post["community_id"], query, limit=100, before=None)
+                assert wanted in [p.id for p in found], query
+    finally:
+        storage.close()
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0010")
+    assert _search_objects(empty_url) == set()
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []

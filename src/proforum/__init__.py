@@ -66,6 +66,7 @@ from proforum.domain.participation import ParticipationRecord
 from proforum.domain.preferences import MANDATORY_KINDS, NotificationPreference
 from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
 from proforum.domain.revisions import Revision
+from proforum.domain.search import SearchPage
 from proforum.domain.seat_rules import SeatRules
 from proforum.domain.survey import Survey
 from proforum.domain.survey_questions import Choice, Question, QuestionKind
@@ -171,6 +172,7 @@ __all__ = [
     "RetryPolicy",
     "Revision",
     "Role",
+    "SearchPage",
     "SeatRules",
     "Secret",
     "SeededIds",

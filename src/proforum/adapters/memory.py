@@ -48,6 +48,7 @@ from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
 from proforum.domain.revisions import Revision
+from proforum.domain.search import matches
 from proforum.domain.survey import Audience, Participation, Response, ResponseStatistics, Survey
 from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, StorageError
@@ -353,8 +354,10 @@ class _ChallengeRepo:
 
 
 class _PostRepo:
-    def __init__(self, t: TxTable[PostId, Post]) -> None:
+    def __init__(self, t: TxTable[PostId, Post], comments: TxTable[CommentId, Comment]) -> None:
         self._t = t
+        # Searching reads the comments too: a comment's hit finds its post.
+        self._comments = comments
 
     def get(self, post_id: PostId) -> Post | None:
         return self._t.get(post_id)
@@ -402,6 +405,24 @@ class _PostRepo:
         if after is not None:
             posts = [p for p in posts if (p.score, p.published_at, p.id) < after]
         posts.sort(key=lambda p: (p.score, p.published_at, p.id), reverse=True)
+        return posts[: max(limit, 0)]
+
+    def search(
+        self,
+        community_id: CommunityId,
+        query: str,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        """A scan of the community's visible posts and their comments: the reference rule."""
+        posts = [
+            p
+            for p in self._visible(community_id)
+            if (before is None or (p.published_at, p.id) < before)
+            and matches(p, self._comments.group("post", p.id), query)
+        ]
+        posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
         return posts[: max(limit, 0)]
 
     def all(self) -> Sequence[Post]:
@@ -1054,8 +1075,9 @@ class MemoryUnitOfWork:
         self.join_requests = _JoinRequestRepo(v(t.join_requests))
         self.verifications = _VerificationRepo(v(t.verifications))
         self.challenges = _ChallengeRepo(v(t.challenges))
-        self.posts = _PostRepo(v(t.posts))
-        self.comments = _CommentRepo(v(t.comments))
+        comments = v(t.comments)
+        self.posts = _PostRepo(v(t.posts), comments)
+        self.comments = _CommentRepo(comments)
         self.reactions = _ReactionRepo(v(t.reactions))
         self.revisions = _RevisionRepo(v(t.revisions))
         self.meetups = _MeetupRepo(v(t.meetups))

@@ -254,6 +254,28 @@ class PostRepository(Protocol):
         so every post has one place and pages neither skip nor repeat posts.
         """
 
+    def search(
+        self,
+        community_id: CommunityId,
+        query: str,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        """Visible posts of a community that ``query`` finds, newest first, each once.
+
+        A post is found when ``query`` occurs in its title or body, or in the
+        body of one of its visible comments, the letters ``A``–``Z`` folded
+        to lower case and every other character compared exactly
+        (:func:`proforum.domain.search.matches` is the rule).  ``query`` is a
+        cleaned, non-empty text; it is data, never query syntax, whatever
+        characters it holds.  The order is ``(published_at, id)``
+        descending, strictly older than the ``before`` keyset position, as in
+        :meth:`feed`.  Held, hidden and deleted posts and comments are never
+        found, whatever their text was: an index, if the backend keeps one,
+        changes in the same transaction as the text and status it reflects.
+        """
+
     def all(self) -> Sequence[Post]:
         """Every post, whatever its status, oldest first."""
 

@@ -82,8 +82,11 @@ def _check_limit(limit: object) -> int:
     return limit
 
 
-def _entries(tx: Tx, posts: Sequence[Post], reader: MemberId) -> tuple[FeedEntry, ...]:
-    """The posts with authors (and verified employers), visible comment counts and reactions."""
+def feed_entries(tx: Tx, posts: Sequence[Post], reader: MemberId) -> tuple[FeedEntry, ...]:
+    """The posts with authors (and verified employers), visible comment counts and reactions.
+
+    Feeds and search pages share it, so neither costs a query per post.
+    """
     ids = [p.id for p in posts]
     author_ids = {p.author_id for p in posts}
     authors = tx.uow.members.get_many(author_ids)
@@ -140,7 +143,7 @@ class FeedUseCases(ForumBase):
             posts = list(tx.uow.posts.feed(community_id, limit=limit + 1, before=before))
             more = len(posts) > limit
             posts = posts[:limit]
-            entries = _entries(tx, posts, actor)
+            entries = feed_entries(tx, posts, actor)
         last = posts[-1] if more else None
         return FeedPage(entries, (last.published_at, last.id) if last is not None else None)
 
@@ -174,7 +177,7 @@ class FeedUseCases(ForumBase):
             posts = list(tx.uow.posts.popular(community_id, limit=limit + 1, after=position))
             more = len(posts) > limit
             posts = posts[:limit]
-            entries = _entries(tx, posts, actor)
+            entries = feed_entries(tx, posts, actor)
         last = posts[-1] if more else None
         cursor = (
             None if last is None else encode_popular_cursor(last.score, last.published_at, last.id)

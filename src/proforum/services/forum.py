@@ -18,6 +18,7 @@ from proforum.services.personal_data import PersonalDataUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
 from proforum.services.reactions import ReactionUseCases
+from proforum.services.search import SearchUseCases
 from proforum.services.surveys import SurveyUseCases
 
 
@@ -28,6 +29,7 @@ class Forum(
     PostUseCases,
     ReactionUseCases,
     FeedUseCases,
+    SearchUseCases,
     MeetupUseCases,
     LotteryUseCases,
     AttendanceUseCases,

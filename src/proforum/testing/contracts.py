@@ -982,6 +982,102 @@ class StorageContract:
 
         page_through()
 
+    # -- search ----------------------------------------------------------------
+
+    def test_search_finds_posts_by_their_text_and_visible_comments(self, storage: Storage) -> None:
+        """``posts.search`` follows :func:`proforum.domain.search.matches`, newest first.
+
+        Korean from one character up, ``A``-``Z`` in either case, query
+        syntax as plain text; a post once however many comments match; held,
+        hidden and deleted posts and comments never, even after they were
+        found once; edits and status changes count in the unit of work that
+        makes them, and a rolled-back edit changes nothing.
+        """
+        c = CommunityId("com_0001")
+        at = T0
+
+        def post(n: int, title: str, body: str, **changes: Any) -> Post:
+            return Post(
+                PostId(f"pst_{n:04d}"),
+                c,
+                MemberId("mem_0001"),
+                title,
+                body,
+                at + timedelta(minutes=n),
+                **changes,
+            )
+
+        def comment(n: int, post_id: str, body: str, **changes: Any) -> Comment:
+            return Comment(
+                CommentId(f"cmt_{n:04d}"),
+                PostId(post_id),
+                MemberId("mem_0002"),
+                body,
+                at,
+                **changes,
+            )
+
+        pay = post(1, "연봉 협상", 'Google Ads "NEAR(x)" 100%')
+        move = post(2, "이직 준비", "포트폴리오")
+        review = post(3, "분기 회고", "KPI OR OKR")
+        held = post(4, "연봉 비밀", "검토 중", status=ContentStatus.HELD)
+        elsewhere = attrs.evolve(
+            post(5, "연봉 이야기", "다른 커뮤니티"), community_id=CommunityId("com_0002")
+        )
+        self._put(
+            storage,
+            pay,
+            move,
+            review,
+            held,
+            elsewhere,
+            comment(1, review.id, "저도 이직했어요"),
+            comment(2, review.id, "이직 축하해요"),
+            comment(3, move.id, "연봉 숨김", status=ContentStatus.HIDDEN),
+            comment(4, held.id, "이직 검토 중인 글의 댓글"),
+        )
+
+        def ids(query: str, **kwargs: Any) -> list[str]:
+            with storage.unit_of_work() as uow:
+                options: dict[str, Any] = {"limit": 100, "before": None, **kwargs}
+                return [p.id for p in uow.posts.search(c, query, **options)]
+
+        assert ids("연봉") == [pay.id]
+        assert ids("연봉 협상") == [pay.id]
+        assert ids("이직") == [review.id, move.id]
+        assert ids("이직했어요") == [review.id]
+        assert ids("google ADS") == [pay.id]
+        assert ids('"NEAR(x)"') == [pay.id]
+        assert ids("OR") == [review.id]
+        assert ids("%") == [pay.id]
+        assert ids("_") == []
+        assert ids("숨김") == []
+        assert ids("검토") == []
+        assert ids("이직", limit=1) == [review.id]
+        assert ids("이직", before=(review.published_at, review.id)) == [move.id]
+        assert ids("이직", limit=0) == []
+
+        with storage.unit_of_work() as uow:
+            uow.posts.update(attrs.evolve(move, title="전직 준비"))
+            uow.comments.update(comment(1, review.id, "", status=ContentStatus.DELETED))
+            assert [p.id for p in uow.posts.search(c, "전직 준비", limit=9, before=None)] == [
+                move.id
+            ]
+            # Not committed: the edit goes with the unit of work.
+        assert ids("전직 준비") == []
+        assert ids("이직했어요") == [review.id]
+        with storage.unit_of_work() as uow:
+            uow.posts.update(attrs.evolve(pay, status=ContentStatus.HIDDEN))
+            uow.comments.update(comment(1, review.id, "", status=ContentStatus.DELETED))
+            uow.comments.update(comment(2, review.id, "이직 축하해요", status=ContentStatus.HELD))
+            uow.commit()
+        assert ids("연봉 협상") == []
+        assert ids("이직") == [move.id]
+        with storage.unit_of_work() as uow:
+            uow.posts.update(pay)
+            uow.commit()
+        assert ids("연봉 협상") == [pay.id]
+
     # -- reactions and earlier versions --------------------------------------
 
     def test_reactions_are_once_per_member_target_and_kind(self, storage: Storage) -> None:

@@ -68,6 +68,7 @@ from proforum.adapters.sql.engine import (
 from proforum.adapters.sql.engine import normalise_url as _normalise_url
 from proforum.adapters.sql.factory import SqlStorageFactory
 from proforum.adapters.sql.schema import ensure_schema
+from proforum.adapters.sql.search import search_statement
 from proforum.adapters.sql.types import UtcDateTime
 from proforum.domain.admission import JoinRequest, JoinRequestState
 from proforum.domain.common import (
@@ -549,6 +550,18 @@ class _PostRepo(_Repo[Post]):
             )
         order = (c.score.desc(), c.published_at.desc(), c.id.desc())
         return self._list(*where, order_by=order, limit=limit)
+
+    def search(
+        self,
+        community_id: CommunityId,
+        query: str,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[Post]:
+        """One statement: the trigram index narrows, the exact rule decides (see ``search``)."""
+        stmt = search_statement(self._uow.dialect, community_id, query, limit=limit, before=before)
+        return [m.post_from(r) for r in self._uow.execute(stmt).mappings()]
 
     def all(self) -> Sequence[Post]:
         c = self.table.c

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from proforum.adapters.sql.engine import create_engine
+from proforum.adapters.sql.search import include_object
 from proforum.adapters.sql.tables import metadata
 
 config = context.config
@@ -25,6 +26,8 @@ def _run(connection: Connection) -> None:
         version_table=version_table,
         render_as_batch=True,
         compare_type=True,
+        # The search index is SQL of revision 0011's own, not in tables.py.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
