@@ -34,6 +34,16 @@ class MessageKind(enum.StrEnum):
     MEETUP_RESCHEDULED = "meetup_rescheduled"
     MEETUP_CANCELLED = "meetup_cancelled"
     VERIFICATION_CODE = "verification_code"
+    #: The author's post or comment is awaiting review by the moderators.
+    CONTENT_HELD = "content_held"
+    #: A moderator approved the author's held post or comment: it is shown now.
+    CONTENT_APPROVED = "content_approved"
+    #: A moderator removed the author's post or comment (held, or flagged and upheld).
+    CONTENT_REMOVED = "content_removed"
+    #: Flags hid the author's post or comment until a moderator decides.
+    CONTENT_HIDDEN = "content_hidden"
+    #: A moderator dismissed the flags: the author's post or comment is shown again.
+    CONTENT_RESTORED = "content_restored"
 
 
 @attrs.frozen
