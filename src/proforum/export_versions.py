@@ -23,7 +23,10 @@ rewrite the tables:
   visible posts and comments.  As migration ``0008`` does, every post and
   comment becomes visible and never edited, every comment top-level, each
   post's score 2 per comment it has (:data:`V5_SCORE_PER_COMMENT`), and the
-  ``reactions`` and ``revisions`` tables start empty.
+  ``reactions`` and ``revisions`` tables start empty; so do
+  ``content_policies``, ``flags`` and ``moderation_log`` (version 6 is not
+  released yet, and gained them while it was being written, as migration
+  ``0012`` does).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
     3: frozenset({"notification_preferences"}),
     4: frozenset({"follow_up_interests", "contact_consents"}),
     5: frozenset({"video_registrations"}),
-    6: frozenset({"reactions", "revisions"}),
+    6: frozenset({"reactions", "revisions", "content_policies", "flags", "moderation_log"}),
 }
 #: Seat rules a version-3 meetup gets, as migration 0006 gives them.
 V3_SEAT_RULES: Final = {"offer_ttl": 86_400, "confirm_by": None, "min_attended_minutes": 10}
@@ -83,6 +86,8 @@ def upgrade(version: int, tables: Mapping[str, Any]) -> dict[str, Any]:
 def _threads_v5(tables: dict[str, Any]) -> None:
     tables.setdefault("reactions", [])
     tables.setdefault("revisions", [])
+    for name in ("content_policies", "flags", "moderation_log"):
+        tables.setdefault(name, [])
     comments = _dict_rows(tables, "comments")
     per_post: dict[str, int] = {}
     for comment in comments:
