@@ -11,6 +11,7 @@ from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
 from proforum.services.meetups import MeetupUseCases
 from proforum.services.members import MemberUseCases
+from proforum.services.moderation import ModerationUseCases
 from proforum.services.outbox import OutboxUseCases
 from proforum.services.posts import PostUseCases
 from proforum.services.preferences import PreferenceUseCases
@@ -22,6 +23,7 @@ class Forum(
     MemberUseCases,
     PostUseCases,
     ReactionUseCases,
+    ModerationUseCases,
     FeedUseCases,
     MeetupUseCases,
     LotteryUseCases,
