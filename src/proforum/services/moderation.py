@@ -382,9 +382,10 @@ class ModerationUseCases(ForumBase):
                     raise NotAwaitingReview(target_id, entity=target.value)
             elif not tx.uow.flags.open_for_target(target, target_id):
                 raise NoOpenFlags(target_id, entity=target.value)
+            # Read before this decision is logged: it is not an earlier approval.
+            first_showing = self._held_at_publication(tx, found)
             entry = log_action(tx, found.community.id, target, target_id, action, actor, why)
             if action is ModerationAction.APPROVE:
-                first_showing = self._held_at_publication(tx, found)
                 _set_status(tx, found, ContentStatus.VISIBLE)
                 _tell(tx, found, MessageKind.CONTENT_APPROVED)
                 if first_showing:
