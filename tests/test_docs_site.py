@@ -38,6 +38,7 @@ RUN_PAGES = (
     "tutorial.md",
     "concepts/identities.md",
     "concepts/communities.md",
+    "moderation.md",
     "lottery.md",
     "meetups.md",
     "surveys.md",
