@@ -25,21 +25,24 @@ import pytest
 
 import proforum
 from forum_world import LINK, World, assert_unchanged, build_world
-from proforum import ManualClock, SeededIds
+from proforum import ManualClock, Role, SeededIds
 from proforum.adapters.memory import MemoryStorage
 from proforum.domain.common import MemberId, PostId, Secret
 from proforum.domain.content import PolicyViolation, Post
+from proforum.domain.content_status import ContentKind
 from proforum.domain.employer import EmployerCheck
 from proforum.domain.identity import Member
 from proforum.domain.meetup import MeetingRef, Meetup
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord
+from proforum.domain.verdicts import Verdict
 from proforum.errors import (
     AlreadyApplied,
     AlreadyDrawn,
     ContentRejected,
     DuplicateAdapter,
     IllegalTransition,
+    InvalidVerdict,
     InvalidVerifierResult,
     NicknameTaken,
     NotACommunityMember,
@@ -650,6 +653,91 @@ class Weigh:
     ) -> object:
         self.received.append({"meetup": meetup.id, "member": member.id, "record": record})
         return self.weights.get(member.id)
+
+
+class Gatekeeper:
+    """Holds texts mentioning salaries, rejects "고발", records every call."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+
+    @proforum.hookimpl
+    def proforum_moderate_content(
+        self,
+        community: Any,
+        author: Member,
+        kind: ContentKind,
+        title: str | None,
+        body: str,
+        edit: bool,
+    ) -> Verdict | None:
+        self.received.append({"kind": kind, "title": title, "body": body, "edit": edit})
+        if "고발" in body:
+            return Verdict.reject(
+                PolicyViolation("civility.expose", "고발성 글 금지", "no exposés")
+            )
+        if "연봉" in body:
+            return Verdict.hold(
+                PolicyViolation(
+                    "pay.review", "연봉 이야기는 확인 후 공개", "pay talk is checked first"
+                )
+            )
+        return Verdict.allow() if kind is ContentKind.POST else None
+
+
+def test_hook_proforum_moderate_content(
+    pm: pluggy.PluginManager, world: World, recorder: EventRecorder
+) -> None:
+    gate = Gatekeeper()
+    pm.register(gate)
+    forum, author = world.forum, world.members[0]
+    post = forum.publish_post(author.id, world.community.id, title="회고", body="성과 이야기")
+    assert post.status == "visible"
+    assert gate.received[-1] == {
+        "kind": ContentKind.POST,
+        "title": "회고",
+        "body": "성과 이야기",
+        "edit": False,
+    }
+    assert recorder.only("post_published").args["post"] == post
+
+    # Hold: stored as held, not announced, queued with the plugin's rule.
+    comment = forum.comment(world.members[1].id, post.id, "연봉 협상 팁")
+    assert comment.status == "held"
+    assert gate.received[-1]["kind"] is ContentKind.COMMENT
+    assert gate.received[-1]["title"] is None
+    assert "comment_published" not in recorder.calls
+    forum.assign_role(world.operator.id, world.community.id, world.members[5].id, Role.MODERATOR)
+    (queued,) = forum.moderation_queue(world.members[5].id, world.community.id)
+    assert (queued.target_id, queued.held_for) == (comment.id, ("pay.review",))
+
+    # An edit is checked with edit=True; a hold makes the visible post held.
+    edited = forum.edit_post(author.id, post.id, body="연봉 이야기로 바꿉니다")
+    assert gate.received[-1]["edit"] is True
+    assert edited.status == "held"
+
+    # Reject beats hold; the built-in personal-data rule's rejection is reported with it.
+    with pytest.raises(ContentRejected) as caught:
+        forum.publish_post(
+            author.id, world.community.id, title="고발", body="연봉 고발 010-1234-5678"
+        )
+    assert sorted(caught.value.value) == ["civility.expose", "phone_number"]
+    assert "no exposés" in caught.value.message_en
+    assert "고발성 글 금지" in caught.value.message_ko
+
+    # Anything but a verdict names the plugin and changes nothing.
+    class Broken:
+        @proforum.hookimpl
+        def proforum_moderate_content(self) -> object:
+            return "allow"
+
+    pm.register(Broken(), name="broken-gate")
+    error = assert_unchanged(
+        forum,
+        lambda: forum.publish_post(author.id, world.community.id, title="t", body="b"),
+        InvalidVerdict,
+    )
+    assert error.params["plugin"] == "broken-gate"
 
 
 def test_hook_proforum_lottery_weight(

@@ -365,6 +365,9 @@ _ROWS: dict[str, Rows] = {
     "comments": _each(lambda u: u.comments.all(), mapping.comment_row),
     "reactions": _each(lambda u: u.reactions.all(), mapping.reaction_row),
     "revisions": _each(lambda u: u.revisions.all(), mapping.revision_row),
+    "content_policies": _each(lambda u: u.content_policies.all(), mapping.content_policy_row),
+    "flags": _each(lambda u: u.flags.all(), mapping.flag_row),
+    "moderation_log": _each(lambda u: u.moderation_log.all(), mapping.log_entry_row),
     "meetups": _each(lambda u: u.meetups.all(), mapping.meetup_row),
     "applications": _each(lambda u: u.applications.all(), mapping.application_row),
     "lottery_commitments": _each(lambda u: u.commitments.all(), mapping.commitment_row),
@@ -393,6 +396,7 @@ def _story(forum: proforum.Forum, clock: ManualClock, seed: str) -> None:
     """
     run_story(forum, clock, seed=seed, narrate=lambda _: None)
     _threads(forum)
+    _moderation(forum, clock)
     _admission(forum, clock)
     with forum.storage.unit_of_work() as uow:
         members = uow.members.all()
@@ -514,6 +518,34 @@ def _threads(forum: proforum.Forum) -> None:
     forum.delete_comment(commenter, comment.id)
     gone = forum.publish_post(author, post.community_id, title="지울 글", body="곧 지웁니다")
     forum.delete_post(author, gone.id)
+
+
+def _moderation(forum: proforum.Forum, clock: ManualClock) -> None:
+    """A policy, a held post the operator removes, an open flag and a dismissed one.
+
+    Fills the policy, flags and log tables and writes messages of the new kinds.
+    """
+    with forum.storage.unit_of_work() as uow:
+        post = next(p for p in uow.posts.all() if p.status == "visible")
+        memberships = uow.memberships.for_community(post.community_id)
+    operator = next(m.member_id for m in memberships if m.role == "operator")
+    others = [m.member_id for m in memberships if m.member_id not in (operator, post.author_id)]
+    forum.set_content_policy(
+        operator,
+        post.community_id,
+        banned_words=["먹튀"],
+        banned_word_action="hold",
+        max_links=3,
+        hide_threshold="2.5",
+    )
+    held = forum.publish_post(others[0], post.community_id, title="검토 글", body="먹튀 주의")
+    clock.advance(timedelta(minutes=1))
+    forum.remove(operator, "확인되지 않은 이야기", post_id=held.id)
+    forum.flag(others[1], "off_topic", post_id=post.id, note="주제와 달라요")
+    kept = forum.publish_post(others[0], post.community_id, title="후기", body="광고 아님")
+    forum.flag(others[1], "spam", post_id=kept.id)
+    clock.advance(timedelta(minutes=1))
+    forum.dismiss_flags(operator, "경험 공유입니다", post_id=kept.id)
 
 
 def test_every_table_is_filled_by_the_upgrade_test() -> None:
@@ -810,6 +842,40 @@ class Threads0010(Reshape):
         return {**document, "tables": tables}
 
 
+class Moderation0012(Reshape):
+    """0012: no content policies, flags, moderation log or moderation messages before.
+
+    Held and hidden content stays as it was: 0011 knows both statuses.
+    """
+
+    revision = "0012"
+    _kinds = frozenset(
+        {
+            "content_held",
+            "content_approved",
+            "content_removed",
+            "content_hidden",
+            "content_restored",
+        }
+    )
+
+    def rows(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        rows = copy.deepcopy(rows)
+        for table in ("content_policies", "flags", "moderation_log"):
+            del rows[table]
+        for table in ("messages", "inbox_items"):
+            rows[table] = [m for m in rows[table] if m["kind"] not in self._kinds]
+        return rows
+
+    def export(self, document: dict[str, Any]) -> dict[str, Any]:
+        tables = copy.deepcopy(document["tables"])
+        for table in ("content_policies", "flags", "moderation_log"):
+            tables[table] = []
+        for table in ("messages", "inbox"):
+            tables[table] = [m for m in tables[table] if m["kind"] not in self._kinds]
+        return {**document, "tables": tables}
+
+
 RESHAPES: list[Reshape] = [
     SurveyQuestions0003(),
     MessageClaims0004(),
@@ -819,6 +885,7 @@ RESHAPES: list[Reshape] = [
     NicknameKeys0008(),
     Admission0009(),
     Threads0010(),
+    Moderation0012(),
 ]
 
 
@@ -855,7 +922,9 @@ def test_a_database_filled_at_an_earlier_revision_keeps_every_row(
     try:
         then = sa.MetaData()
         then.reflect(engine)
-        assert set(rows) == set(then.tables) - {schema.VERSION_TABLE}
+        # The search index's own tables (0011) are filled by its triggers, not here.
+        tables_then = {n for n in then.tables if not n.startswith("search_")}
+        assert set(rows) == tables_then - {schema.VERSION_TABLE}
         with engine.begin() as conn:
             for name, table_rows in rows.items():
                 now = metadata.tables[name]
@@ -998,8 +1067,8 @@ def test_downgrading_0005_keeps_what_0004_can_hold(empty_url: str) -> None:
     assert "email" not in member_columns
     assert "subject" not in message_columns
     assert message_indexes == {"ix_messages_pending"}
-    # Downgrading 0009 on the way deleted the messages of the kinds it added.
-    kept = Admission0009().export(everything)["tables"]
+    # Downgrading 0009 and 0012 on the way deleted the messages of the kinds they added.
+    kept = Moderation0012().export(Admission0009().export(everything))["tables"]
     assert counts == {"members": len(tables_now["members"]), "messages": len(kept["messages"])}
 
     schema.upgrade(empty_url)
@@ -1201,7 +1270,8 @@ def test_downgrading_0010_keeps_what_0009_can_hold(empty_url: str) -> None:
     tables_now = everything["tables"]
     assert tables_now["reactions"]
     assert tables_now["revisions"]
-    assert {p["status"] for p in tables_now["posts"]} == {"visible", "held", "deleted"}
+    # The story's moderation hid one post; the held one is added here.
+    assert {p["status"] for p in tables_now["posts"]} == {"visible", "held", "hidden", "deleted"}
     assert {c["status"] for c in tables_now["comments"]} == {"visible", "hidden", "deleted"}
     assert any(c["parent_id"] for c in tables_now["comments"])
     checks_at_head = _check_constraints(empty_url)
@@ -1238,10 +1308,12 @@ def test_downgrading_0010_keeps_what_0009_can_hold(empty_url: str) -> None:
     assert _check_constraints(empty_url) == checks_at_head
     with proforum.open(empty_url) as upgraded:
         back = upgraded.export_data()
-    assert back == Threads0010().export(everything)
+    assert back == Threads0010().export(Moderation0012().export(everything))
     # The score is computed again from the comments: 2 for each.
-    (post,) = back["tables"]["posts"]
-    assert post["score"] == 2 * len(back["tables"]["comments"]) > 0
+    scores = {p["id"]: p["score"] for p in back["tables"]["posts"]}
+    comments = back["tables"]["comments"]
+    assert scores == {i: 2 * sum(c["post_id"] == i for c in comments) for i in scores}
+    assert any(scores.values())
 
 
 # --------------------------------------------------------------------------- the search index
@@ -1318,3 +1390,39 @@ def test_0011_finds_posts_written_before_it_and_downgrades_cleanly(empty_url: st
     assert _search_objects(empty_url) == set()
     schema.upgrade(empty_url)
     assert _differences(empty_url) == []
+
+
+def test_downgrading_0012_keeps_what_0011_can_hold(empty_url: str) -> None:
+    """Back at 0011: no policies, flags, log or moderation messages; held and hidden stay."""
+    clock = ManualClock(story_start())
+    with proforum.open(empty_url, clock=clock, ids=SeededIds("moderation")) as forum:
+        _story(forum, clock, "moderation")
+        everything = forum.export_data()
+    tables_now = everything["tables"]
+    for table in ("content_policies", "flags", "moderation_log"):
+        assert tables_now[table], table
+    assert {f["resolution"] for f in tables_now["flags"]} == {None, "dismissed"}
+    new_kinds = Moderation0012._kinds
+    assert {m["kind"] for m in tables_now["messages"]} & new_kinds
+    assert "hidden" in {p["status"] for p in tables_now["posts"]}
+    checks_at_head = _check_constraints(empty_url)
+
+    command.downgrade(schema.alembic_config(url=empty_url), "0011")
+    engine = create_engine(normalise_url(empty_url))
+    try:
+        with engine.connect() as conn:
+            assert schema.current_revision(conn) == "0011"
+            tables_then = set(sa.inspect(conn).get_table_names())
+            kinds = {k for (k,) in conn.execute(sa.text("SELECT DISTINCT kind FROM messages"))}
+            statuses = {s for (s,) in conn.execute(sa.text("SELECT DISTINCT status FROM posts"))}
+    finally:
+        engine.dispose()
+    assert not {"content_policies", "flags", "moderation_log"} & tables_then
+    assert not kinds & new_kinds
+    assert "hidden" in statuses
+
+    schema.upgrade(empty_url)
+    assert _differences(empty_url) == []
+    assert _check_constraints(empty_url) == checks_at_head
+    with proforum.open(empty_url) as upgraded:
+        assert upgraded.export_data() == Moderation0012().export(everything)

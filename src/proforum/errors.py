@@ -44,6 +44,9 @@ ENTITY_NAMES: Mapping[str, tuple[str, str]] = {
     "verification code": ("인증번호", "verification code"),
     "reaction": ("반응", "reaction"),
     "revision": ("수정 이력", "edit history entry"),
+    "flag": ("신고", "flag"),
+    "content policy": ("게시 정책", "content policy"),
+    "moderation log entry": ("운영 기록", "moderation log entry"),
 }
 
 
@@ -392,6 +395,22 @@ class InvalidVerificationSetting(InvalidInput):
     template_en = "The verification setting '{field}' is not valid: {rule_en}"
 
 
+class InvalidContentPolicy(InvalidInput):
+    """A community's content policy has a value out of range (banned words, links, thresholds)."""
+
+    code = "input.content_policy"
+    template_ko = "게시 정책의 '{field}' 값이 올바르지 않습니다: {rule_ko}"
+    template_en = "The content policy's '{field}' is not valid: {rule_en}"
+
+
+class UnknownFlagReason(InvalidInput):
+    """A flag names a reason category that is not one of the fixed set."""
+
+    code = "input.flag_reason"
+    template_ko = "알 수 없는 신고 사유입니다. 다음 중에서 골라 주세요: {reasons_ko}"
+    template_en = "Unknown flag reason; choose one of: {reasons_en}."
+
+
 # --------------------------------------------------------------------------- lookup
 
 
@@ -496,6 +515,14 @@ class NotAuthorOrModerator(PermissionDenied):
     )
 
 
+class OwnContent(PermissionDenied):
+    """A member flagged their own content, or a moderator decided about their own."""
+
+    code = "permission.own_content"
+    template_ko = "본인이 쓴 {entity_ko}은(는) 신고하거나 직접 심사할 수 없습니다."
+    template_en = "You cannot flag, or decide about, your own {entity_en}."
+
+
 # --------------------------------------------------------------------------- conflicts
 
 
@@ -577,6 +604,14 @@ class JoinAlreadyRequested(Conflict):
     code = "conflict.join_already_requested"
     template_ko = "이미 가입을 신청했습니다. 관리자의 승인을 기다려 주세요."
     template_en = "You have already asked to join; please wait for a moderator's decision."
+
+
+class AlreadyFlagged(Conflict):
+    """The member has already flagged this post or comment."""
+
+    code = "conflict.already_flagged"
+    template_ko = "이미 신고한 {entity_ko}입니다."
+    template_en = "You have already flagged this {entity_en}."
 
 
 # --------------------------------------------------------------------------- state
@@ -816,6 +851,22 @@ class ContentNotVisible(InvalidState):
     )
 
 
+class NotAwaitingReview(InvalidState):
+    """A moderator approved or removed a post or comment that is not awaiting review."""
+
+    code = "state.not_awaiting_review"
+    template_ko = "검토 대기 중인 {entity_ko}만 승인하거나 내릴 수 있습니다."
+    template_en = "Only a {entity_en} awaiting review can be approved or removed."
+
+
+class NoOpenFlags(InvalidState):
+    """A moderator upheld or dismissed flags on a post or comment that has none open."""
+
+    code = "state.no_open_flags"
+    template_ko = "이 {entity_ko}에는 처리할 신고가 없습니다."
+    template_en = "This {entity_en} has no open flags to decide on."
+
+
 # --------------------------------------------------------------------------- plugins
 
 
@@ -870,6 +921,14 @@ class UnknownAdapter(PluginError):
     code = "plugin.unknown_adapter"
     template_ko = "'{name}' 이름의 {kind} 어댑터가 등록되어 있지 않습니다. 사용 가능: {available}"
     template_en = "No {kind} adapter named '{name}' is registered. Available: {available}"
+
+
+class InvalidVerdict(PluginError):
+    """A ``proforum_moderate_content`` implementation returned something other than a verdict."""
+
+    code = "plugin.invalid_verdict"
+    template_ko = "게시글 검사 플러그인 '{plugin}'이(가) 올바르지 않은 판정을 돌려주었습니다."
+    template_en = "The content-check plugin '{plugin}' returned something that is not a verdict."
 
 
 class DuplicateAdapter(PluginError):
@@ -1026,6 +1085,7 @@ __all__ = [
     "AlreadyApplied",
     "AlreadyDrawn",
     "AlreadyExists",
+    "AlreadyFlagged",
     "AlreadyMember",
     "ApplicationWindowClosed",
     "ApplicationsStillOpen",
@@ -1047,6 +1107,7 @@ __all__ = [
     "InvalidCapacity",
     "InvalidChartFormat",
     "InvalidConstraints",
+    "InvalidContentPolicy",
     "InvalidCursor",
     "InvalidDeliverySetting",
     "InvalidDocument",
@@ -1068,6 +1129,7 @@ __all__ = [
     "InvalidText",
     "InvalidThreshold",
     "InvalidTimeZone",
+    "InvalidVerdict",
     "InvalidVerificationCode",
     "InvalidVerificationSetting",
     "InvalidVerifierResult",
@@ -1083,15 +1145,18 @@ __all__ = [
     "NicknameTaken",
     "NoAddressChannel",
     "NoApplicants",
+    "NoOpenFlags",
     "NoVerificationPending",
     "NotACommunityMember",
     "NotAnAttendee",
     "NotAuthor",
     "NotAuthorOrModerator",
+    "NotAwaitingReview",
     "NotFound",
     "NotOwner",
     "NotSupportedByProvider",
     "OfferExpired",
+    "OwnContent",
     "PermissionDenied",
     "PluginError",
     "PreferenceLocked",
@@ -1113,6 +1178,7 @@ __all__ = [
     "TransientConflict",
     "UnknownAdapter",
     "UnknownChoice",
+    "UnknownFlagReason",
     "UnknownQuestion",
     "UnknownReaction",
     "VerificationCodeExpired",

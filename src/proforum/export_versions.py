@@ -29,7 +29,10 @@ rewrite the tables:
   comment becomes visible and never edited, every comment top-level, and
   each post's score is 2 per comment it has (:data:`V5_SCORE_PER_COMMENT`).
   Nickname keys are not part of a document: the import derives them with
-  today's look-alike rule.
+  today's look-alike rule; so do
+  ``content_policies``, ``flags`` and ``moderation_log`` (version 6 is not
+  released yet, and gained them while it was being written, as migration
+  ``0012`` does).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ TABLES_ADDED: Final[Mapping[int, frozenset[str]]] = {
             "join_requests",
             "reactions",
             "revisions",
+            "content_policies",
+            "flags",
+            "moderation_log",
         }
     ),
 }
@@ -115,6 +121,8 @@ def _admission_v5(tables: dict[str, Any]) -> None:
 def _threads_v5(tables: dict[str, Any]) -> None:
     tables.setdefault("reactions", [])
     tables.setdefault("revisions", [])
+    for name in ("content_policies", "flags", "moderation_log"):
+        tables.setdefault(name, [])
     comments = _dict_rows(tables, "comments")
     per_post: dict[str, int] = {}
     for comment in comments:

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
     from proforum.domain.community import Community
     from proforum.domain.content import Comment, PolicyViolation, Post
+    from proforum.domain.content_status import ContentKind
     from proforum.domain.employer import EmployerCheck
     from proforum.domain.identity import Member
     from proforum.domain.lottery import Draw
     from proforum.domain.meetup import Application, Meetup
     from proforum.domain.participation import ParticipationRecord
     from proforum.domain.survey import Survey, SurveyResult
+    from proforum.domain.verdicts import Verdict
     from proforum.ports.notifier import NotifierFactory
     from proforum.ports.storage import StorageFactory
     from proforum.ports.video import VideoProviderFactory
@@ -105,6 +107,45 @@ def proforum_check_post(
         Violations from all plugins are combined.
 
     .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def proforum_moderate_content(
+    community: Community,
+    author: Member,
+    kind: ContentKind,
+    title: str | None,
+    body: str,
+    edit: bool,
+) -> Verdict | None:
+    """Decide whether a post or comment is published, held for review or rejected.
+
+    Called inside the publishing (or editing) transaction, before anything is
+    written, next to :func:`proforum_check_post` and the community's own
+    content policy.  The strictest verdict of all wins (reject over hold over
+    allow) and carries the reasons of every check that chose it.  *Reject*
+    refuses the text with :class:`proforum.errors.ContentRejected`, showing
+    the reasons to the author in Korean and English, and nothing is stored.
+    *Hold* stores it with status ``held``: only its author and the
+    community's moderators and operators see it, it is in no feed, and it
+    waits in :meth:`proforum.Forum.moderation_queue` until a moderator
+    approves or removes it.
+
+    :param community: the community the text is published in.
+    :param author: the member publishing it.
+    :param kind: :attr:`~proforum.domain.content_status.ContentKind.POST` or
+        :attr:`~proforum.domain.content_status.ContentKind.COMMENT`.
+    :param title: the post title (on an edit, the title the post would have),
+        or ``None`` for a comment.
+    :param body: the text, already NFC-normalised; on an edit, the whole new body.
+    :param edit: ``True`` when an existing post or comment is being edited.
+    :return: a :class:`~proforum.domain.verdicts.Verdict`, or ``None`` for no
+        opinion.  Anything else refuses the text with
+        :class:`~proforum.errors.InvalidVerdict`, and nothing changes.
+
+    .. versionadded:: 0.2
     """
     raise NotImplementedError
 

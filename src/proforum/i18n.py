@@ -76,6 +76,13 @@ REQUIRED_PARAMS: Mapping[MessageKind, frozenset[str]] = {
     MessageKind.VERIFICATION_CODE: frozenset({"code", "expires_at"}),
     MessageKind.JOIN_APPROVED: frozenset({"community_name"}),
     MessageKind.JOIN_REFUSED: frozenset({"community_name"}),
+    # ``excerpt`` is the start of the author's own title or comment, so they
+    # know which one is meant; moderation messages go to the author only.
+    MessageKind.CONTENT_HELD: frozenset({"community_name", "excerpt"}),
+    MessageKind.CONTENT_APPROVED: frozenset({"community_name", "excerpt"}),
+    MessageKind.CONTENT_REMOVED: frozenset({"community_name", "excerpt", "reason"}),
+    MessageKind.CONTENT_HIDDEN: frozenset({"community_name", "excerpt"}),
+    MessageKind.CONTENT_RESTORED: frozenset({"community_name", "excerpt"}),
 }
 
 #: Parameters that let whoever reads them act as the member: a template may
@@ -263,6 +270,64 @@ TEMPLATES: Mapping[MessageKind, Mapping[Lang, tuple[str, str]]] = {
     MessageKind.MEETUP_CANCELLED: {
         "ko": ("[모임 취소] {meetup_title}", "모임이 취소되었습니다."),
         "en": ("[Cancelled] {meetup_title}", "The meetup has been cancelled."),
+    },
+    # The excerpt stays out of subjects: they show on lock screens.
+    MessageKind.CONTENT_HELD: {
+        "ko": (
+            "[검토 중] {community_name}에 올린 글",
+            '올리신 글 "{excerpt}"은(는) 운영진이 확인한 뒤 공개됩니다. '
+            "그동안에는 회원님과 운영진에게만 보입니다.",
+        ),
+        "en": (
+            "[Awaiting review] Your text in {community_name}",
+            'Your text "{excerpt}" will be shown once a moderator has checked it. '
+            "Until then only you and the moderators can see it.",
+        ),
+    },
+    MessageKind.CONTENT_APPROVED: {
+        "ko": (
+            "[공개됨] {community_name}에 올린 글",
+            '운영진이 확인을 마쳐 올리신 글 "{excerpt}"이(가) 이제 모든 회원에게 보입니다.',
+        ),
+        "en": (
+            "[Published] Your text in {community_name}",
+            'A moderator has checked your text "{excerpt}"; every member can see it now.',
+        ),
+    },
+    MessageKind.CONTENT_REMOVED: {
+        "ko": (
+            "[게시 중단] {community_name}에 올린 글",
+            '운영진이 올리신 글 "{excerpt}"을(를) 내렸습니다.\n사유: {reason}\n'
+            "회원님과 운영진에게만 보입니다.",
+        ),
+        "en": (
+            "[Removed] Your text in {community_name}",
+            'A moderator removed your text "{excerpt}".\nReason: {reason}\n'
+            "Only you and the moderators can see it.",
+        ),
+    },
+    MessageKind.CONTENT_HIDDEN: {
+        "ko": (
+            "[임시 숨김] {community_name}에 올린 글",
+            '여러 회원의 신고로 올리신 글 "{excerpt}"이(가) 운영진이 판단할 때까지 숨겨졌습니다.',
+        ),
+        "en": (
+            "[Hidden for now] Your text in {community_name}",
+            'Flags from several members have hidden your text "{excerpt}" '
+            "until a moderator decides.",
+        ),
+    },
+    MessageKind.CONTENT_RESTORED: {
+        "ko": (
+            "[다시 공개됨] {community_name}에 올린 글",
+            '운영진이 신고를 검토한 결과 올리신 글 "{excerpt}"은(는) 그대로 둡니다. '
+            "모든 회원에게 다시 보입니다.",
+        ),
+        "en": (
+            "[Shown again] Your text in {community_name}",
+            'A moderator reviewed the flags and kept your text "{excerpt}"; '
+            "every member can see it again.",
+        ),
     },
     # The code stays out of the subject (see SECRET_PARAMS) and nothing else
     # is shown with it: the message says only what the code is for and how long

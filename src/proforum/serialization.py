@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 import cattrs
@@ -20,12 +21,15 @@ from proforum.domain.admission import JoinRequest
 from proforum.domain.common import Secret
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
+from proforum.domain.flags import Flag
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Nickname, RealName
 from proforum.domain.identity import Member as MemberT
 from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, Meetup
+from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
@@ -54,6 +58,9 @@ _TABLES: Final[dict[str, tuple[type[Any], Callable[[UnitOfWork], Sequence[Any]]]
     "comments": (Comment, lambda u: u.comments.all()),
     "reactions": (Reaction, lambda u: u.reactions.all()),
     "revisions": (Revision, lambda u: u.revisions.all()),
+    "content_policies": (ContentPolicy, lambda u: u.content_policies.all()),
+    "flags": (Flag, lambda u: u.flags.all()),
+    "moderation_log": (ModerationLogEntry, lambda u: u.moderation_log.all()),
     "meetups": (Meetup, lambda u: u.meetups.all()),
     "applications": (Application, lambda u: u.applications.all()),
     "commitments": (Commitment, lambda u: u.commitments.all()),
@@ -120,12 +127,17 @@ def _structure_seconds(value: Any, _: Any) -> timedelta:
     return timedelta(seconds=value)
 
 
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    # Only the string form: a float would bring its binary rounding along.
+    return Decimal(_exactly(str)(value, str))
+
+
 def make_converter() -> cattrs.Converter:
     """Return a new converter that knows every proforum domain type.
 
     Identities become ``{"kind": "real_name"|"nickname", "value": ...}``;
     secrets are written in clear (an export is as sensitive as the database);
-    datetimes are ISO 8601 strings with their offset.  Strings, integers and
+    datetimes are ISO 8601 strings with their offset; decimals exact strings.  Strings, integers and
     booleans are structured only from values of that very type, never coerced.
     """
     converter = _json_converter()
@@ -144,6 +156,9 @@ def make_converter() -> cattrs.Converter:
         converter.register_structure_hook(public_type, _structure_public(public_type))
     converter.register_unstructure_hook(timedelta, lambda d: int(d.total_seconds()))
     converter.register_structure_hook(timedelta, _structure_seconds)
+    # Decimals (a content policy's hide threshold) as exact strings: "2.00".
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, _structure_decimal)
     return converter
 
 

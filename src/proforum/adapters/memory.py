@@ -29,12 +29,15 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
+from proforum.domain.flags import Flag, FlaggerRecord, FlagResolution
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
+from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import (
     ONE_TIME_PARAMS,
@@ -60,7 +63,9 @@ from proforum.ports.storage import (
     CommitmentRepository,
     CommunityRepository,
     ConsentRepository,
+    ContentPolicyRepository,
     DrawRepository,
+    FlagRepository,
     InboxRepository,
     InterestRepository,
     JoinRequestRepository,
@@ -68,6 +73,7 @@ from proforum.ports.storage import (
     MemberRepository,
     MembershipRepository,
     MessageRepository,
+    ModerationLogRepository,
     NicknameHistoryRepository,
     ParticipationRepository,
     PostRepository,
@@ -135,6 +141,20 @@ class _Tables:
             "revision",
             lambda r: (r.target, r.target_id, r.number),
             groups={"target": lambda r: (r.target, r.target_id)},
+        )
+        self.content_policies: Table[CommunityId, ContentPolicy] = Table(
+            "content policy", lambda p: p.community_id
+        )
+        self.flags: Table[tuple[ContentKind, str, MemberId], Flag] = Table(
+            "flag",
+            lambda f: (f.target, f.target_id, f.flagger_id),
+            groups={
+                "target": lambda f: (f.target, f.target_id),
+                "community": lambda f: f.community_id,
+            },
+        )
+        self.moderation_log: Table[str, ModerationLogEntry] = Table(
+            "moderation log entry", lambda e: e.id, groups={"community": lambda e: e.community_id}
         )
         self.meetups: Table[MeetupId, Meetup] = Table(
             "meetup", lambda m: m.id, groups={"community": lambda m: m.community_id}
@@ -425,13 +445,32 @@ class _PostRepo:
         posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
         return posts[: max(limit, 0)]
 
+    def in_review(self, community_id: CommunityId) -> Sequence[Post]:
+        held = [
+            p for p in self._t.group("community", community_id) if p.status is ContentStatus.HELD
+        ]
+        return sorted(held, key=lambda p: (p.published_at, p.id))
+
+    def count_by_author(self, community_id: CommunityId, author_id: MemberId) -> int:
+        return sum(1 for p in self._t.group("community", community_id) if p.author_id == author_id)
+
     def all(self) -> Sequence[Post]:
         return sorted(self._t.values(), key=lambda p: (p.published_at, p.id))
 
 
 class _CommentRepo:
-    def __init__(self, t: TxTable[CommentId, Comment]) -> None:
+    def __init__(self, t: TxTable[CommentId, Comment], posts: TxTable[PostId, Post]) -> None:
         self._t = t
+        self._posts = posts
+
+    def in_review(self, community_id: CommunityId) -> Sequence[Comment]:
+        held = [
+            c
+            for p in self._posts.group("community", community_id)
+            for c in self._t.group("post", p.id)
+            if c.status is ContentStatus.HELD
+        ]
+        return sorted(held, key=lambda c: (c.published_at, c.id))
 
     def add(self, comment: Comment) -> None:
         self._t.insert(comment)
@@ -518,6 +557,81 @@ class _RevisionRepo:
 
     def all(self) -> Sequence[Revision]:
         return sorted(self._t.values(), key=lambda r: (r.target, r.target_id, r.number))
+
+
+class _ContentPolicyRepo:
+    def __init__(self, t: TxTable[CommunityId, ContentPolicy]) -> None:
+        self._t = t
+
+    def get(self, community_id: CommunityId) -> ContentPolicy | None:
+        return self._t.get(community_id)
+
+    def put(self, policy: ContentPolicy) -> None:
+        if self._t.get(policy.community_id) is None:
+            self._t.insert(policy)
+        else:
+            self._t.update(policy)
+
+    def all(self) -> Sequence[ContentPolicy]:
+        return sorted(self._t.values(), key=lambda p: p.community_id)
+
+
+def _flag_order(f: Flag) -> tuple[datetime, str, str, str]:
+    return (f.flagged_at, f.target.value, f.target_id, f.flagger_id)
+
+
+class _FlagRepo:
+    def __init__(self, t: TxTable[tuple[ContentKind, str, MemberId], Flag]) -> None:
+        self._t = t
+
+    def add(self, flag: Flag) -> None:
+        self._t.insert(flag)
+
+    def get(self, target: ContentKind, target_id: str, flagger_id: MemberId) -> Flag | None:
+        return self._t.get((ContentKind(target), target_id, flagger_id))
+
+    def open_for_target(self, target: ContentKind, target_id: str) -> Sequence[Flag]:
+        found = self._t.group("target", (ContentKind(target), target_id))
+        return sorted((f for f in found if f.is_open), key=lambda f: (f.flagged_at, f.flagger_id))
+
+    def open_in_community(self, community_id: CommunityId) -> Sequence[Flag]:
+        found = self._t.group("community", community_id)
+        return sorted((f for f in found if f.is_open), key=_flag_order)
+
+    def resolve(
+        self, target: ContentKind, target_id: str, resolution: FlagResolution, at: datetime
+    ) -> Sequence[Flag]:
+        decided = [f.resolved(resolution, at) for f in self.open_for_target(target, target_id)]
+        for flag in decided:
+            self._t.update(flag)
+        return decided
+
+    def records(
+        self, community_id: CommunityId, flagger_ids: Collection[MemberId]
+    ) -> Mapping[MemberId, FlaggerRecord]:
+        wanted = set(flagger_ids)
+        counts = {m: [0, 0] for m in wanted}
+        for flag in self._t.group("community", community_id):
+            if flag.flagger_id in wanted and flag.resolution is not None:
+                counts[flag.flagger_id][flag.resolution is FlagResolution.DISMISSED] += 1
+        return {m: FlaggerRecord(upheld, dismissed) for m, (upheld, dismissed) in counts.items()}
+
+    def all(self) -> Sequence[Flag]:
+        return sorted(self._t.values(), key=lambda f: (f.target, f.target_id, f.flagger_id))
+
+
+class _ModerationLogRepo:
+    def __init__(self, t: TxTable[str, ModerationLogEntry]) -> None:
+        self._t = t
+
+    def add(self, entry: ModerationLogEntry) -> None:
+        self._t.insert(entry)
+
+    def for_community(self, community_id: CommunityId) -> Sequence[ModerationLogEntry]:
+        return sorted(self._t.group("community", community_id), key=lambda e: (e.at, e.id))
+
+    def all(self) -> Sequence[ModerationLogEntry]:
+        return sorted(self._t.values(), key=lambda e: (e.at, e.id))
 
 
 class _MeetupRepo:
@@ -1030,6 +1144,9 @@ class MemoryUnitOfWork:
     comments: CommentRepository
     reactions: ReactionRepository
     revisions: RevisionRepository
+    content_policies: ContentPolicyRepository
+    flags: FlagRepository
+    moderation_log: ModerationLogRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository
@@ -1075,11 +1192,14 @@ class MemoryUnitOfWork:
         self.join_requests = _JoinRequestRepo(v(t.join_requests))
         self.verifications = _VerificationRepo(v(t.verifications))
         self.challenges = _ChallengeRepo(v(t.challenges))
-        comments = v(t.comments)
-        self.posts = _PostRepo(v(t.posts), comments)
-        self.comments = _CommentRepo(comments)
+        posts, comments = v(t.posts), v(t.comments)
+        self.posts = _PostRepo(posts, comments)
+        self.comments = _CommentRepo(comments, posts)
         self.reactions = _ReactionRepo(v(t.reactions))
         self.revisions = _RevisionRepo(v(t.revisions))
+        self.content_policies = _ContentPolicyRepo(v(t.content_policies))
+        self.flags = _FlagRepo(v(t.flags))
+        self.moderation_log = _ModerationLogRepo(v(t.moderation_log))
         self.meetups = _MeetupRepo(v(t.meetups))
         self.applications = _ApplicationRepo(applications)
         self.commitments = _CommitmentRepo(v(t.commitments))

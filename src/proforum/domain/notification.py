@@ -38,6 +38,16 @@ class MessageKind(enum.StrEnum):
     JOIN_APPROVED = "join_approved"
     #: A moderator turned the member's request to join down.
     JOIN_REFUSED = "join_refused"
+    #: The author's post or comment is awaiting review by the moderators.
+    CONTENT_HELD = "content_held"
+    #: A moderator approved the author's held post or comment: it is shown now.
+    CONTENT_APPROVED = "content_approved"
+    #: A moderator removed the author's post or comment (held, or flagged and upheld).
+    CONTENT_REMOVED = "content_removed"
+    #: Flags hid the author's post or comment until a moderator decides.
+    CONTENT_HIDDEN = "content_hidden"
+    #: A moderator dismissed the flags: the author's post or comment is shown again.
+    CONTENT_RESTORED = "content_restored"
 
 
 #: The message parameter holding the e-mail address a message must go to

@@ -27,6 +27,8 @@ MEMBER_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
     "comments": ("author_id",),
     "reactions": ("member_id",),
     "revisions": ("editor_id",),
+    "flags": ("flagger_id",),
+    "moderation_log": ("actor_id",),
     "meetups": ("host_id",),
     "applications": ("member_id",),
     "video_registrations": ("member_id",),

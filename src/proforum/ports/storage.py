@@ -30,12 +30,15 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
+from proforum.domain.flags import Flag, FlaggerRecord, FlagResolution
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, Meetup
+from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message, MessageKind
 from proforum.domain.participation import ParticipationRecord
@@ -276,6 +279,12 @@ class PostRepository(Protocol):
         changes in the same transaction as the text and status it reflects.
         """
 
+    def in_review(self, community_id: CommunityId) -> Sequence[Post]:
+        """The community's posts awaiting review (status ``held``), oldest first."""
+
+    def count_by_author(self, community_id: CommunityId, author_id: MemberId) -> int:
+        """How many posts ``author_id`` published in the community, whatever their status."""
+
     def all(self) -> Sequence[Post]:
         """Every post, whatever its status, oldest first."""
 
@@ -307,6 +316,9 @@ class CommentRepository(Protocol):
 
     def for_post(self, post_id: PostId) -> Sequence[Comment]:
         """Every comment of a post, whatever its status, oldest first (published time, id)."""
+
+    def in_review(self, community_id: CommunityId) -> Sequence[Comment]:
+        """Comments awaiting review (status ``held``) on the community's posts, oldest first."""
 
     def all(self) -> Sequence[Comment]:
         """Every comment, oldest first."""
@@ -355,6 +367,65 @@ class RevisionRepository(Protocol):
 
     def all(self) -> Sequence[Revision]:
         """Every earlier version, by target kind, target id, then number."""
+
+
+class ContentPolicyRepository(Protocol):
+    """Each community's content policy, at most one per community."""
+
+    def get(self, community_id: CommunityId) -> ContentPolicy | None:
+        """Return the community's policy, or ``None`` if its operators never set one."""
+
+    def put(self, policy: ContentPolicy) -> None:
+        """Insert the community's policy, or replace the one it has."""
+
+    def all(self) -> Sequence[ContentPolicy]:
+        """Every policy, by community id."""
+
+
+class FlagRepository(Protocol):
+    """Flags on posts and comments, unique by (target kind, target id, flagger)."""
+
+    def add(self, flag: Flag) -> None:
+        """Insert a flag; a second flag by the same member on the same target fails."""
+
+    def get(self, target: ContentKind, target_id: str, flagger_id: MemberId) -> Flag | None:
+        """Return the member's flag on the target, open or decided, or ``None``."""
+
+    def open_for_target(self, target: ContentKind, target_id: str) -> Sequence[Flag]:
+        """The target's open flags, oldest first (flag time, flagger id)."""
+
+    def open_in_community(self, community_id: CommunityId) -> Sequence[Flag]:
+        """The community's open flags, oldest first (flag time, target, target id, flagger)."""
+
+    def resolve(
+        self, target: ContentKind, target_id: str, resolution: FlagResolution, at: datetime
+    ) -> Sequence[Flag]:
+        """Decide every open flag on the target as ``resolution``; return them as decided."""
+
+    def records(
+        self, community_id: CommunityId, flagger_ids: Collection[MemberId]
+    ) -> Mapping[MemberId, FlaggerRecord]:
+        """How each flagger's decided flags in the community turned out, in one query.
+
+        Every id asked for is in the answer; someone without decided flags has
+        an empty record.
+        """
+
+    def all(self) -> Sequence[Flag]:
+        """Every flag, by target kind, target id, then flagger."""
+
+
+class ModerationLogRepository(Protocol):
+    """The moderation log: entries are added, never changed."""
+
+    def add(self, entry: ModerationLogEntry) -> None:
+        """Append an entry; an id taken fails."""
+
+    def for_community(self, community_id: CommunityId) -> Sequence[ModerationLogEntry]:
+        """The community's entries, oldest first (time, id)."""
+
+    def all(self) -> Sequence[ModerationLogEntry]:
+        """Every entry, by time then id."""
 
 
 class MeetupRepository(Protocol):
@@ -821,6 +892,9 @@ LOADABLE_TABLES: Final = (
     "comments",
     "reactions",
     "revisions",
+    "content_policies",
+    "flags",
+    "moderation_log",
     "meetups",
     "applications",
     "commitments",
@@ -851,6 +925,9 @@ class UnitOfWork(Protocol):
     comments: CommentRepository
     reactions: ReactionRepository
     revisions: RevisionRepository
+    content_policies: ContentPolicyRepository
+    flags: FlagRepository
+    moderation_log: ModerationLogRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository

@@ -13,6 +13,7 @@ from proforum.services.inbox import InboxUseCases
 from proforum.services.lottery import LotteryUseCases
 from proforum.services.meetups import MeetupUseCases
 from proforum.services.members import MemberUseCases
+from proforum.services.moderation import ModerationUseCases
 from proforum.services.outbox import OutboxUseCases
 from proforum.services.personal_data import PersonalDataUseCases
 from proforum.services.posts import PostUseCases
@@ -28,6 +29,7 @@ class Forum(
     EmployerUseCases,
     PostUseCases,
     ReactionUseCases,
+    ModerationUseCases,
     FeedUseCases,
     SearchUseCases,
     MeetupUseCases,

@@ -12,6 +12,12 @@ Who may do what:
   community's moderators and operators; for everyone else it does not exist
   (:class:`~proforum.errors.NotFound`).
 
+Every new post, comment and edit goes through the content checks
+(:mod:`proforum.services.content_checks`): a rejected text is refused with
+:class:`~proforum.errors.ContentRejected`; a held one is stored with status
+``held`` (an edit of visible content makes it ``held``), logged, and its
+author told.
+
 Deleted content stays as a tombstone (see :mod:`proforum.domain.content`), so
 threads keep their shape; nobody can edit, answer or react to it any more
 (:class:`~proforum.errors.ContentDeleted`), and its earlier versions are erased
@@ -22,6 +28,8 @@ comments or reactions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import attrs
 
 from proforum.domain.common import CommentId, CommunityId, MemberId, PostId, check_id, clean_text
 from proforum.domain.community import Community, Role
@@ -42,11 +50,11 @@ from proforum.domain.events import CommentPublished, PostPublished
 from proforum.domain.identity import Member
 from proforum.domain.revisions import Revision
 from proforum.domain.threads import ThreadEntry, build_thread
+from proforum.domain.verdicts import Verdict, VerdictAction
 from proforum.errors import (
     CommentNotInPost,
     ContentDeleted,
     ContentNotVisible,
-    ContentRejected,
     InvalidInput,
     NotAuthor,
     NotAuthorOrModerator,
@@ -54,6 +62,7 @@ from proforum.errors import (
 )
 from proforum.services.admission import check_requirements
 from proforum.services.base import ForumBase, Tx
+from proforum.services.content_checks import check_content, excerpt, policy_of, record_hold
 
 
 def hidden_from(
@@ -129,19 +138,27 @@ def _deleter_role(
 class PostUseCases(ForumBase):
     """Publishing, reading, editing and deleting posts and comments under the content policy."""
 
-    def _check_content(
-        self, community: Community, author: Member, title: str | None, body: str
-    ) -> None:
-        results = self._pm.hook.proforum_check_post(
-            community=community, author=author, title=title, body=body
+    def _check(
+        self,
+        tx: Tx,
+        community: Community,
+        author: Member,
+        kind: ContentKind,
+        title: str | None,
+        body: str,
+        *,
+        edit: bool = False,
+        role: Role | None = None,
+    ) -> Verdict:
+        """Run the content checks; for a new post, count the author's earlier ones if needed."""
+        earlier: int | None = None
+        new_post = kind is ContentKind.POST and not edit and role not in MODERATING_ROLES
+        # Counted only when the rule is on: one query fewer for most communities.
+        if new_post and policy_of(tx, community.id).hold_first_posts:
+            earlier = tx.uow.posts.count_by_author(community.id, author.id)
+        return check_content(
+            self._pm, tx, community, author, kind, title, body, edit=edit, earlier_posts=earlier
         )
-        violations = [v for result in results for v in (result or ())]
-        if violations:
-            raise ContentRejected(
-                [v.rule for v in violations],
-                reasons_ko="; ".join(v.message_ko for v in violations),
-                reasons_en="; ".join(v.message_en for v in violations),
-            )
 
     def publish_post(
         self, actor: MemberId, community_id: CommunityId, *, title: str, body: str
@@ -149,19 +166,27 @@ class PostUseCases(ForumBase):
         """Publish a post in a community, signed with the actor's name or nickname.
 
         :raises NotACommunityMember: the actor is not a member of the community.
+        A post the content checks hold is stored with status ``held``: only
+        its author and the moderators see it, no feed shows it, and it waits
+        in the moderation queue; the author is told (``content_held``).
+
         :raises InvalidText: the title or body is empty or too long.
         :raises RealNameRequired: the community asks for a real name to post.
         :raises VerifiedEmployerRequired: the community asks for a verified employer to post.
-        :raises ContentRejected: a content-policy plugin refused it.
+        :raises ContentRejected: the community's policy or a plugin refused it.
+        :raises InvalidVerdict: a plugin returned something other than a verdict.
         """
         clean_title = clean_text("title", title, max_len=TITLE_MAX)
         clean_body = clean_text("body", body, max_len=BODY_MAX, multiline=True)
         with self._transaction() as tx:
             community = tx.community(community_id)
-            tx.membership(community_id, actor)
+            role = tx.membership(community_id, actor).role
             author = tx.member(actor)
             check_requirements(tx, community, author, "post")
-            self._check_content(community, author, clean_title, clean_body)
+            verdict = self._check(
+                tx, community, author, ContentKind.POST, clean_title, clean_body, role=role
+            )
+            held = verdict.action is VerdictAction.HOLD
             post = Post(
                 id=PostId(tx.ids.new("pst")),
                 community_id=community_id,
@@ -169,9 +194,15 @@ class PostUseCases(ForumBase):
                 title=clean_title,
                 body=clean_body,
                 published_at=tx.now,
+                status=ContentStatus.HELD if held else ContentStatus.VISIBLE,
             )
             tx.uow.posts.add(post)
-            tx.events.append(PostPublished(post, community))
+            if held:
+                quoted = excerpt(post.title, post.body)
+                record_hold(tx, community, ContentKind.POST, post.id, actor, quoted, verdict)
+            else:
+                # Plugins hear of a held post when a moderator approves it.
+                tx.events.append(PostPublished(post, community))
         return post
 
     def comment(
@@ -200,7 +231,8 @@ class PostUseCases(ForumBase):
         :raises ContentNotVisible: it awaits review or is hidden.
         :raises RealNameRequired: the community asks for a real name to post.
         :raises VerifiedEmployerRequired: the community asks for a verified employer to post.
-        :raises ContentRejected: a content-policy plugin refused it.
+        :raises ContentRejected: the community's policy or a plugin refused it.
+        :raises InvalidVerdict: a plugin returned something other than a verdict.
         """
         clean_body = clean_text("body", body, max_len=COMMENT_MAX, multiline=True)
         if reply_to is not None:
@@ -222,7 +254,8 @@ class PostUseCases(ForumBase):
                 parent_id, depth = parent.reply_position()
             author = tx.member(actor)
             check_requirements(tx, community, author, "post")
-            self._check_content(community, author, None, clean_body)
+            verdict = self._check(tx, community, author, ContentKind.COMMENT, None, clean_body)
+            held = verdict.action is VerdictAction.HOLD
             comment = Comment(
                 id=CommentId(tx.ids.new("cmt")),
                 post_id=post.id,
@@ -231,10 +264,17 @@ class PostUseCases(ForumBase):
                 published_at=tx.now,
                 parent_id=parent_id,
                 depth=depth,
+                status=ContentStatus.HELD if held else ContentStatus.VISIBLE,
             )
             tx.uow.comments.add(comment)
-            tx.uow.posts.add_to_score(post.id, comment_score_change(None, comment.status))
-            tx.events.append(CommentPublished(comment, post))
+            change = comment_score_change(None, comment.status)
+            if change:
+                tx.uow.posts.add_to_score(post.id, change)
+            if held:
+                quoted = excerpt(None, comment.body)
+                record_hold(tx, community, ContentKind.COMMENT, comment.id, actor, quoted, verdict)
+            else:
+                tx.events.append(CommentPublished(comment, post))
         return comment
 
     def post(self, actor: MemberId, post_id: PostId) -> PostView:
@@ -312,9 +352,11 @@ class PostUseCases(ForumBase):
 
         The text replaced is kept as a :class:`~proforum.domain.revisions.Revision`
         (who, when, the old title and body) and the post gets ``edited_at``.
-        The new text goes through the content policy as a new post would.  An
-        edit that changes nothing records nothing and returns the post as it is.
-        A post awaiting review or hidden may be edited and keeps its status.
+        The new text goes through the content checks as a new post would
+        (the new-member rule aside); if they hold it, a visible post becomes
+        ``held`` until a moderator approves it.  An edit that changes nothing
+        records nothing and returns the post as it is.  A post awaiting
+        review or hidden may be edited and keeps its status.
 
         :param title: the new title; ``None`` keeps the current one.
         :param body: the new body; ``None`` keeps the current one.
@@ -324,7 +366,8 @@ class PostUseCases(ForumBase):
         :raises NotACommunityMember: the actor is not a member of the community.
         :raises NotAuthor: the actor did not write it.
         :raises ContentDeleted: the post was deleted.
-        :raises ContentRejected: a content-policy plugin refused the new text.
+        :raises ContentRejected: the community's policy or a plugin refused the new text.
+        :raises InvalidVerdict: a plugin returned something other than a verdict.
         """
         if title is None and body is None:
             raise InvalidInput(None)
@@ -347,7 +390,15 @@ class PostUseCases(ForumBase):
             final_body = post.body if new_body is None else new_body
             if (final_title, final_body) == (post.title, post.body):
                 return post
-            self._check_content(community, tx.member(actor), final_title, final_body)
+            verdict = self._check(
+                tx,
+                community,
+                tx.member(actor),
+                ContentKind.POST,
+                final_title,
+                final_body,
+                edit=True,
+            )
             earlier = tx.uow.revisions.for_target(ContentKind.POST, post.id)
             tx.uow.revisions.add(
                 Revision(
@@ -361,6 +412,10 @@ class PostUseCases(ForumBase):
                 )
             )
             edited = post.edited(final_title, final_body, tx.now)
+            if verdict.action is VerdictAction.HOLD and post.status is ContentStatus.VISIBLE:
+                edited = attrs.evolve(edited, status=ContentStatus.HELD)
+                quoted = excerpt(edited.title, edited.body)
+                record_hold(tx, community, ContentKind.POST, post.id, actor, quoted, verdict)
             tx.uow.posts.update(edited)
         return edited
 
@@ -377,7 +432,8 @@ class PostUseCases(ForumBase):
         :raises NotACommunityMember: the actor is not a member of the community.
         :raises NotAuthor: the actor did not write it.
         :raises ContentDeleted: the comment was deleted.
-        :raises ContentRejected: a content-policy plugin refused the new body.
+        :raises ContentRejected: the community's policy or a plugin refused the new body.
+        :raises InvalidVerdict: a plugin returned something other than a verdict.
         """
         new_body = clean_text("body", body, max_len=COMMENT_MAX, multiline=True)
         with self._transaction() as tx:
@@ -393,7 +449,9 @@ class PostUseCases(ForumBase):
                 raise ContentDeleted(comment_id, entity="comment")
             if new_body == comment.body:
                 return comment
-            self._check_content(community, tx.member(actor), None, new_body)
+            verdict = self._check(
+                tx, community, tx.member(actor), ContentKind.COMMENT, None, new_body, edit=True
+            )
             earlier = tx.uow.revisions.for_target(ContentKind.COMMENT, comment.id)
             tx.uow.revisions.add(
                 Revision(
@@ -407,6 +465,13 @@ class PostUseCases(ForumBase):
                 )
             )
             edited = comment.edited(new_body, tx.now)
+            if verdict.action is VerdictAction.HOLD and comment.status is ContentStatus.VISIBLE:
+                edited = attrs.evolve(edited, status=ContentStatus.HELD)
+                quoted = excerpt(None, edited.body)
+                record_hold(tx, community, ContentKind.COMMENT, comment.id, actor, quoted, verdict)
+                tx.uow.posts.add_to_score(
+                    post.id, comment_score_change(comment.status, edited.status)
+                )
             tx.uow.comments.update(edited)
         return edited
 

@@ -19,8 +19,12 @@ from proforum.services.base import ForumBase, Tx
 from proforum.services.posts import find_comment, find_post, require_open
 
 
-def _target(post_id: PostId | None, comment_id: CommentId | None) -> tuple[ContentKind, str]:
-    """The target named by exactly one of ``post_id`` and ``comment_id``."""
+def target_of(post_id: PostId | None, comment_id: CommentId | None) -> tuple[ContentKind, str]:
+    """The target named by exactly one of ``post_id`` and ``comment_id``.
+
+    :raises InvalidInput: both or neither are given.
+    :raises InvalidIdentifier: the one given is not an id.
+    """
     if (post_id is None) == (comment_id is None):
         raise InvalidInput(None)
     if post_id is not None:
@@ -74,7 +78,7 @@ class ReactionUseCases(ForumBase):
         :raises ContentNotVisible: it awaits review or is hidden.
         """
         chosen = reaction_kind(kind)
-        target, target_id = _target(post_id, comment_id)
+        target, target_id = target_of(post_id, comment_id)
         with self._transaction() as tx:
             post = self._open_target(tx, actor, target, target_id)
             added = tx.uow.reactions.add(Reaction(target, target_id, actor, chosen, tx.now))
@@ -104,7 +108,7 @@ class ReactionUseCases(ForumBase):
         :raises ContentNotVisible: it awaits review or is hidden.
         """
         chosen = reaction_kind(kind)
-        target, target_id = _target(post_id, comment_id)
+        target, target_id = target_of(post_id, comment_id)
         with self._transaction() as tx:
             post = self._open_target(tx, actor, target, target_id)
             removed = tx.uow.reactions.remove(target, target_id, actor, chosen)

@@ -59,6 +59,7 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership, Role
 from proforum.domain.content import MAX_REPLY_DEPTH, Comment, Post
+from proforum.domain.content_policy import BannedWordAction, ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import (
     ChallengeState,
@@ -66,9 +67,11 @@ from proforum.domain.employer import (
     EmployerVerification,
     code_digest,
 )
+from proforum.domain.flags import Flag, FlaggerRecord, FlagReason, FlagResolution
 from proforum.domain.identity import Member, Nickname, RealName
 from proforum.domain.lottery import Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, ApplicationState, MeetingRef, Meetup, MeetupState
+from proforum.domain.moderation import ModerationAction, ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import DeliveryStatus, InboxItem, Message, MessageKind
 from proforum.domain.personal_data import MEMBER_REFERENCES
@@ -325,6 +328,9 @@ class StorageContract:
             Comment: lambda u: u.comments.add,
             Reaction: lambda u: u.reactions.add,
             Revision: lambda u: u.revisions.add,
+            ContentPolicy: lambda u: u.content_policies.put,
+            Flag: lambda u: u.flags.add,
+            ModerationLogEntry: lambda u: u.moderation_log.add,
             Meetup: lambda u: u.meetups.add,
             Application: lambda u: u.applications.add,
             Commitment: lambda u: u.commitments.add,
@@ -1196,6 +1202,133 @@ class StorageContract:
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.revisions.all() == [of_comment]
+
+    # -- moderation ----------------------------------------------------------
+
+    def test_content_policies_round_trip_and_are_replaced(self, storage: Storage) -> None:
+        """One policy per community, every field kept (an exact threshold); ``put`` replaces."""
+        bare = ContentPolicy(CommunityId("com_0002"))
+        full = ContentPolicy(
+            CommunityId("com_0001"),
+            banned_words=("먹튀", "scam"),
+            banned_word_action=BannedWordAction.HOLD,
+            max_links=0,
+            hold_first_posts=3,
+            hide_threshold=Decimal("2.35"),
+            updated_by=MemberId("mem_0001"),
+            updated_at=T0,
+        )
+        self._put(storage, full, bare)
+        changed = attrs.evolve(full, banned_words=(), max_links=None, hide_threshold="100")
+        with storage.unit_of_work() as uow:
+            assert uow.content_policies.get(full.community_id) == full
+            assert uow.content_policies.get(CommunityId("com_0009")) is None
+            assert uow.content_policies.all() == [full, bare]
+            uow.content_policies.put(changed)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.content_policies.all() == [changed, bare]
+
+    def test_flags_are_once_per_member_and_target_and_resolve_together(
+        self, storage: Storage
+    ) -> None:
+        """Open flags list oldest first; resolving decides only the target's open ones."""
+        community = CommunityId("com_0001")
+
+        def flag(target_id: str, member: int, minute: int, **changes: Any) -> Flag:
+            made = Flag(
+                ContentKind.POST,
+                target_id,
+                MemberId(f"mem_{member:04d}"),
+                community,
+                FlagReason.SPAM,
+                T0 + timedelta(minutes=minute),
+            )
+            return attrs.evolve(made, **changes)
+
+        a1, a2 = flag("pst_1", 2, 5, note="광고"), flag("pst_1", 1, 9)
+        b1 = flag("pst_2", 1, 1, reason=FlagReason.ABUSE)
+        old = flag("pst_3", 1, 0, resolution=FlagResolution.UPHELD, resolved_at=T0)
+        other = attrs.evolve(flag("pst_4", 1, 2), community_id=CommunityId("com_0002"))
+        self._put(storage, a1, a2, b1, old, other)
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.flags.add(attrs.evolve(a1, reason=FlagReason.OTHER))
+        with storage.unit_of_work() as uow:
+            assert uow.flags.get(ContentKind.POST, "pst_1", a1.flagger_id) == a1
+            assert uow.flags.get(ContentKind.COMMENT, "pst_1", a1.flagger_id) is None
+            assert uow.flags.open_for_target(ContentKind.POST, "pst_1") == [a1, a2]
+            assert uow.flags.open_in_community(community) == [b1, a1, a2]
+            decided = uow.flags.resolve(
+                ContentKind.POST, "pst_1", FlagResolution.DISMISSED, T0 + timedelta(hours=1)
+            )
+            assert decided == [
+                f.resolved(FlagResolution.DISMISSED, T0 + timedelta(hours=1)) for f in (a1, a2)
+            ]
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.flags.open_for_target(ContentKind.POST, "pst_1") == []
+            assert uow.flags.resolve(ContentKind.POST, "pst_1", FlagResolution.UPHELD, T0) == []
+            records = uow.flags.records(
+                community, [MemberId("mem_0001"), MemberId("mem_0002"), MemberId("mem_0003")]
+            )
+            assert records == {
+                MemberId("mem_0001"): FlaggerRecord(upheld=1, dismissed=1),
+                MemberId("mem_0002"): FlaggerRecord(upheld=0, dismissed=1),
+                MemberId("mem_0003"): FlaggerRecord(),
+            }
+            assert uow.flags.records(community, []) == {}
+            assert len(uow.flags.all()) == 5
+
+    def test_the_moderation_log_lists_a_community_by_time(self, storage: Storage) -> None:
+        """Entries come back equal, by (time, id), per community; an id is unique."""
+
+        def entry(n: int, minute: int, community: str = "com_0001") -> ModerationLogEntry:
+            return ModerationLogEntry(
+                id=f"mlg_{n}",
+                community_id=CommunityId(community),
+                target=ContentKind.COMMENT,
+                target_id="cmt_1",
+                action=ModerationAction.AUTO_HIDE if n == 1 else ModerationAction.DISMISS,
+                actor_id=None if n == 1 else MemberId("mem_0001"),
+                reason=f"이유 {n}",
+                at=T0 + timedelta(minutes=minute),
+            )
+
+        late, early, elsewhere = entry(1, 5), entry(2, 1), entry(3, 0, "com_0002")
+        self._put(storage, late, early, elsewhere)
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.moderation_log.add(attrs.evolve(late, reason="다른 이유"))
+        with storage.unit_of_work() as uow:
+            assert uow.moderation_log.for_community(CommunityId("com_0001")) == [early, late]
+            assert uow.moderation_log.all() == [elsewhere, early, late]
+
+    def test_content_in_review_and_posts_per_author(self, storage: Storage) -> None:
+        """Held posts and comments of one community, oldest first; posts counted per author."""
+        community, author = CommunityId("com_0001"), MemberId("mem_0001")
+
+        def post(n: int, status: ContentStatus, community_id: CommunityId = community) -> Post:
+            at = T0 + timedelta(minutes=10 - n)
+            return Post(PostId(f"pst_{n}"), community_id, author, "제목", "본문", at, status)
+
+        held_late, held_early = post(1, ContentStatus.HELD), post(2, ContentStatus.HELD)
+        shown, hidden = post(3, ContentStatus.VISIBLE), post(4, ContentStatus.HIDDEN)
+        elsewhere = post(5, ContentStatus.HELD, CommunityId("com_0002"))
+        comments = [
+            Comment(CommentId(f"cmt_{n}"), p.id, MemberId("mem_0002"), "댓글", T0, status=st_)
+            for n, (p, st_) in enumerate(
+                [
+                    (shown, ContentStatus.HELD),
+                    (shown, ContentStatus.VISIBLE),
+                    (elsewhere, ContentStatus.HELD),
+                ]
+            )
+        ]
+        self._put(storage, held_late, held_early, shown, hidden, elsewhere, *comments)
+        with storage.unit_of_work() as uow:
+            assert uow.posts.in_review(community) == [held_early, held_late]
+            assert uow.comments.in_review(community) == [comments[0]]
+            assert uow.posts.count_by_author(community, author) == 4
+            assert uow.posts.count_by_author(community, MemberId("mem_0002")) == 0
 
     # -- meetups and applications --------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from proforum.domain.admission import CommunityRequirements, JoinRequest
@@ -31,11 +32,14 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
+from proforum.domain.flags import Flag
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Member, Nickname, RealName
 from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
 from proforum.domain.meetup import Application, MeetingRef, Meetup
+from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message
 from proforum.domain.preferences import NotificationPreference
@@ -384,6 +388,94 @@ def revision_from(r: Row) -> Revision:
 
 
 # --------------------------------------------------------------------------- meetups
+
+
+def content_policy_row(p: ContentPolicy) -> dict[str, Any]:
+    """Columns of ``content_policies``; the threshold in hundredths, an exact integer."""
+    return {
+        "community_id": p.community_id,
+        "banned_words": list(p.banned_words),
+        "banned_word_action": p.banned_word_action.value,
+        "max_links": p.max_links,
+        "hold_first_posts": p.hold_first_posts,
+        "hide_threshold_hundredths": int(p.hide_threshold * 100),
+        "updated_by": p.updated_by,
+        "updated_at": p.updated_at,
+    }
+
+
+def content_policy_from(r: Row) -> ContentPolicy:
+    """A :class:`ContentPolicy` from a ``content_policies`` row."""
+    updated_by = r["updated_by"]
+    return ContentPolicy(
+        community_id=CommunityId(r["community_id"]),
+        banned_words=tuple(r["banned_words"]),
+        banned_word_action=r["banned_word_action"],
+        max_links=r["max_links"],
+        hold_first_posts=r["hold_first_posts"],
+        hide_threshold=Decimal(r["hide_threshold_hundredths"]).scaleb(-2),
+        updated_by=None if updated_by is None else MemberId(updated_by),
+        updated_at=r["updated_at"],
+    )
+
+
+def flag_row(f: Flag) -> dict[str, Any]:
+    """Columns of ``flags``."""
+    return {
+        "target": f.target.value,
+        "target_id": f.target_id,
+        "flagger_id": f.flagger_id,
+        "community_id": f.community_id,
+        "reason": f.reason.value,
+        "flagged_at": f.flagged_at,
+        "note": f.note,
+        "resolution": None if f.resolution is None else f.resolution.value,
+        "resolved_at": f.resolved_at,
+    }
+
+
+def flag_from(r: Row) -> Flag:
+    """A :class:`Flag` from a ``flags`` row."""
+    return Flag(
+        target=r["target"],
+        target_id=r["target_id"],
+        flagger_id=MemberId(r["flagger_id"]),
+        community_id=CommunityId(r["community_id"]),
+        reason=r["reason"],
+        flagged_at=r["flagged_at"],
+        note=r["note"],
+        resolution=r["resolution"],
+        resolved_at=r["resolved_at"],
+    )
+
+
+def log_entry_row(e: ModerationLogEntry) -> dict[str, Any]:
+    """Columns of ``moderation_log``."""
+    return {
+        "id": e.id,
+        "community_id": e.community_id,
+        "target": e.target.value,
+        "target_id": e.target_id,
+        "action": e.action.value,
+        "actor_id": e.actor_id,
+        "reason": e.reason,
+        "at": e.at,
+    }
+
+
+def log_entry_from(r: Row) -> ModerationLogEntry:
+    """A :class:`ModerationLogEntry` from a ``moderation_log`` row."""
+    actor = r["actor_id"]
+    return ModerationLogEntry(
+        id=r["id"],
+        community_id=CommunityId(r["community_id"]),
+        target=r["target"],
+        target_id=r["target_id"],
+        action=r["action"],
+        actor_id=None if actor is None else MemberId(actor),
+        reason=r["reason"],
+        at=r["at"],
+    )
 
 
 def meetup_row(m: Meetup) -> dict[str, Any]:

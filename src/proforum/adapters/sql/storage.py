@@ -82,12 +82,15 @@ from proforum.domain.common import (
 )
 from proforum.domain.community import Community, Membership
 from proforum.domain.content import Comment, Post
+from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
+from proforum.domain.flags import Flag, FlaggerRecord, FlagResolution
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
 from proforum.domain.meetup import Application, ApplicationState, Meetup, MeetupState
+from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import (
     ONE_TIME_PARAMS,
@@ -120,7 +123,9 @@ from proforum.ports.storage import (
     CommitmentRepository,
     CommunityRepository,
     ConsentRepository,
+    ContentPolicyRepository,
     DrawRepository,
+    FlagRepository,
     InboxRepository,
     InterestRepository,
     JoinRequestRepository,
@@ -128,6 +133,7 @@ from proforum.ports.storage import (
     MemberRepository,
     MembershipRepository,
     MessageRepository,
+    ModerationLogRepository,
     NicknameHistoryRepository,
     ParticipationRepository,
     PostRepository,
@@ -563,6 +569,23 @@ class _PostRepo(_Repo[Post]):
         stmt = search_statement(self._uow.dialect, community_id, query, limit=limit, before=before)
         return [m.post_from(r) for r in self._uow.execute(stmt).mappings()]
 
+    def in_review(self, community_id: CommunityId) -> Sequence[Post]:
+        c = self.table.c
+        return self._list(
+            c.community_id == community_id,
+            c.status == ContentStatus.HELD.value,
+            order_by=(c.published_at, c.id),
+        )
+
+    def count_by_author(self, community_id: CommunityId, author_id: MemberId) -> int:
+        c = self.table.c
+        stmt = (
+            sa.select(sa.func.count())
+            .select_from(self.table)
+            .where(c.community_id == community_id, c.author_id == author_id)
+        )
+        return int(self._uow.execute(stmt).scalar_one())
+
     def all(self) -> Sequence[Post]:
         c = self.table.c
         return self._list(order_by=(c.published_at, c.id))
@@ -582,6 +605,17 @@ class _CommentRepo(_Repo[Comment]):
     def get_for_update(self, comment_id: CommentId) -> Comment | None:
         """``SELECT … FOR UPDATE`` on PostgreSQL; a plain read on SQLite (see meetups)."""
         return self._locked(self.table.c.id == comment_id)
+
+    def in_review(self, community_id: CommunityId) -> Sequence[Comment]:
+        """Held comments joined to their posts' community (``ix_comments_status`` finds few)."""
+        c, posts = self.table.c, t.posts.c
+        stmt = (
+            sa.select(self.table)
+            .join(t.posts, posts.id == c.post_id)
+            .where(posts.community_id == community_id, c.status == ContentStatus.HELD.value)
+            .order_by(c.published_at, c.id)
+        )
+        return [m.comment_from(r) for r in self._uow.execute(stmt).mappings()]
 
     def update(self, comment: Comment) -> None:
         self._update(comment)
@@ -698,6 +732,118 @@ class _RevisionRepo(_Repo[Revision]):
     def all(self) -> Sequence[Revision]:
         c = self.table.c
         return self._list(order_by=(c.target, c.target_id, c.number))
+
+
+class _ContentPolicyRepo(_Repo[ContentPolicy]):
+    table = t.content_policies
+    to_row = staticmethod(m.content_policy_row)
+    from_row = staticmethod(m.content_policy_from)
+
+    def get(self, community_id: CommunityId) -> ContentPolicy | None:
+        return self._by_key(community_id)
+
+    def put(self, policy: ContentPolicy) -> None:
+        """One ``INSERT … ON CONFLICT (community_id) DO UPDATE``."""
+        row = m.content_policy_row(policy)
+        insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        stmt = insert(self.table)
+        changed = {k: stmt.excluded[k] for k in row if k != "community_id"}
+        stmt = stmt.on_conflict_do_update(index_elements=["community_id"], set_=changed)
+        self._uow.execute(stmt, row, row=row)
+
+    def all(self) -> Sequence[ContentPolicy]:
+        return self._list(order_by=(self.table.c.community_id,))
+
+
+class _FlagRepo(_Repo[Flag]):
+    table = t.flags
+    to_row = staticmethod(m.flag_row)
+    from_row = staticmethod(m.flag_from)
+
+    def add(self, flag: Flag) -> None:
+        self._insert(flag)
+
+    def get(self, target: ContentKind, target_id: str, flagger_id: MemberId) -> Flag | None:
+        return self._by_key(ContentKind(target).value, target_id, flagger_id)
+
+    def open_for_target(self, target: ContentKind, target_id: str) -> Sequence[Flag]:
+        c = self.table.c
+        return self._list(
+            c.target == ContentKind(target).value,
+            c.target_id == target_id,
+            c.resolution.is_(None),
+            order_by=(c.flagged_at, c.flagger_id),
+        )
+
+    def open_in_community(self, community_id: CommunityId) -> Sequence[Flag]:
+        c = self.table.c
+        return self._list(
+            c.community_id == community_id,
+            c.resolution.is_(None),
+            order_by=(c.flagged_at, c.target, c.target_id, c.flagger_id),
+        )
+
+    def resolve(
+        self, target: ContentKind, target_id: str, resolution: FlagResolution, at: datetime
+    ) -> Sequence[Flag]:
+        decided = [f.resolved(resolution, at) for f in self.open_for_target(target, target_id)]
+        if decided:
+            c = self.table.c
+            stmt = (
+                sa.update(self.table)
+                .where(
+                    c.target == ContentKind(target).value,
+                    c.target_id == target_id,
+                    c.resolution.is_(None),
+                )
+                .values(resolution=FlagResolution(resolution).value, resolved_at=at)
+            )
+            self._uow.execute(stmt)
+        return decided
+
+    def records(
+        self, community_id: CommunityId, flagger_ids: Collection[MemberId]
+    ) -> Mapping[MemberId, FlaggerRecord]:
+        wanted = sorted(set(flagger_ids))
+        if not wanted:
+            return {}
+        c = self.table.c
+        # Decided flags per flagger and outcome, in one GROUP BY over ix_flags_flagger.
+        stmt = (
+            sa.select(c.flagger_id, c.resolution, sa.func.count())
+            .where(
+                c.community_id == community_id,
+                _is_one_of(self._uow, c.flagger_id, wanted),
+                c.resolution.is_not(None),
+            )
+            .group_by(c.flagger_id, c.resolution)
+        )
+        counts = {MemberId(i): {"upheld": 0, "dismissed": 0} for i in wanted}
+        rows: list[Any] = list(self._uow.execute(stmt))
+        for flagger_id, resolution, count in rows:
+            counts[MemberId(flagger_id)][FlagResolution(resolution).value] = int(count)
+        return {i: FlaggerRecord(**n) for i, n in counts.items()}
+
+    def all(self) -> Sequence[Flag]:
+        c = self.table.c
+        return self._list(order_by=(c.target, c.target_id, c.flagger_id))
+
+
+class _ModerationLogRepo(_Repo[ModerationLogEntry]):
+    table = t.moderation_log
+    to_row = staticmethod(m.log_entry_row)
+    from_row = staticmethod(m.log_entry_from)
+
+    def add(self, entry: ModerationLogEntry) -> None:
+        self._insert(entry)
+
+    def for_community(self, community_id: CommunityId) -> Sequence[ModerationLogEntry]:
+        c = self.table.c
+        return self._list(c.community_id == community_id, order_by=(c.at, c.id))
+
+    def all(self) -> Sequence[ModerationLogEntry]:
+        c = self.table.c
+        return self._list(order_by=(c.at, c.id))
 
 
 class _MeetupRepo(_Repo[Meetup]):
@@ -1512,6 +1658,9 @@ _LOADS: dict[str, tuple[sa.Table, Callable[[Any], dict[str, Any]]]] = {
     "comments": (t.comments, m.comment_row),
     "reactions": (t.reactions, m.reaction_row),
     "revisions": (t.revisions, m.revision_row),
+    "content_policies": (t.content_policies, m.content_policy_row),
+    "flags": (t.flags, m.flag_row),
+    "moderation_log": (t.moderation_log, m.log_entry_row),
     "meetups": (t.meetups, m.meetup_row),
     "applications": (t.applications, m.application_row),
     "commitments": (t.lottery_commitments, m.commitment_row),
@@ -1540,6 +1689,8 @@ _READS: dict[str, Callable[[Any], Any]] = {
     "comments": m.comment_from,
     "reactions": m.reaction_from,
     "revisions": m.revision_from,
+    "flags": m.flag_from,
+    "moderation_log": m.log_entry_from,
     "meetups": m.meetup_from,
     "applications": m.application_from,
     "video_registrations": m.registration_from,
@@ -1578,6 +1729,9 @@ class SqlUnitOfWork:
     comments: CommentRepository
     reactions: ReactionRepository
     revisions: RevisionRepository
+    content_policies: ContentPolicyRepository
+    flags: FlagRepository
+    moderation_log: ModerationLogRepository
     meetups: MeetupRepository
     applications: ApplicationRepository
     commitments: CommitmentRepository
@@ -1639,6 +1793,9 @@ class SqlUnitOfWork:
         self.comments = _CommentRepo(self)
         self.reactions = _ReactionRepo(self)
         self.revisions = _RevisionRepo(self)
+        self.content_policies = _ContentPolicyRepo(self)
+        self.flags = _FlagRepo(self)
+        self.moderation_log = _ModerationLogRepo(self)
         self.meetups = _MeetupRepo(self)
         self.applications = _ApplicationRepo(self)
         self.commitments = _CommitmentRepo(self)

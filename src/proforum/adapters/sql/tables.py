@@ -34,6 +34,11 @@ Rules the schema keeps:
   parent exactly when its depth is above 0 (``ck_comments_parent``).
   ``reactions`` are unique by (target, target id, member, kind) and
   ``revisions`` by (target, target id, number): their primary keys.
+* ``flags`` are unique by (target, target id, flagger): a member flags a
+  post or comment once.  A flag is decided exactly when it has a decision
+  time (``ck_flags_resolved``).  ``content_policies`` holds one row per
+  community whose operators set a policy; its hide threshold is stored in
+  hundredths, an exact integer.  ``moderation_log`` is only ever appended to.
 * ``notification_preferences`` holds only the choices members made (every
   kind is on without a row), one per (member, channel, kind).  Its channel
   and kind sort by code point on PostgreSQL too (``COLLATE "C"``), so choices
@@ -50,10 +55,13 @@ from proforum.adapters.sql.types import UtcDateTime, identifier
 from proforum.domain.admission import JoinPolicy, JoinRequestState
 from proforum.domain.community import Role
 from proforum.domain.content import MAX_REPLY_DEPTH
+from proforum.domain.content_policy import BannedWordAction
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import ChallengeState
+from proforum.domain.flags import FlagReason, FlagResolution
 from proforum.domain.identity import EMAIL_MAX, MAX_YEARS_OF_EXPERIENCE
 from proforum.domain.meetup import MAX_CAPACITY, ApplicationState, MeetupFormat, MeetupState
+from proforum.domain.moderation import ModerationAction
 from proforum.domain.notification import MAX_CLAIMER_LENGTH, DeliveryStatus, MessageKind
 from proforum.domain.reactions import ReactionKind
 from proforum.domain.survey import (
@@ -293,6 +301,65 @@ revisions = sa.Table(
     sa.CheckConstraint(_one_of("target", ContentKind), name="target"),
     sa.CheckConstraint("number >= 1", name="number"),
     sa.CheckConstraint("(target = 'post') = (title IS NOT NULL)", name="title"),
+)
+
+content_policies = sa.Table(
+    "content_policies",
+    metadata,
+    sa.Column("community_id", identifier(), primary_key=True),
+    # The normalised words, sorted: a JSON list of strings.
+    sa.Column("banned_words", sa.JSON(), nullable=False),
+    sa.Column("banned_word_action", _code(16), nullable=False),
+    sa.Column("max_links", sa.Integer(), nullable=True),
+    sa.Column("hold_first_posts", sa.Integer(), nullable=False),
+    # The threshold times 100: exact, where a float column would round.
+    sa.Column("hide_threshold_hundredths", sa.Integer(), nullable=False),
+    sa.Column("updated_by", identifier(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(_one_of("banned_word_action", BannedWordAction), name="action"),
+    sa.CheckConstraint("max_links >= 0", name="max_links"),
+    sa.CheckConstraint("hold_first_posts >= 0", name="hold_first_posts"),
+    sa.CheckConstraint("hide_threshold_hundredths > 0", name="hide_threshold"),
+)
+
+flags = sa.Table(
+    "flags",
+    metadata,
+    # What is flagged: a post or a comment, and its id.
+    sa.Column("target", _code(16), primary_key=True),
+    sa.Column("target_id", identifier(), primary_key=True),
+    sa.Column("flagger_id", identifier(), primary_key=True),
+    sa.Column("community_id", identifier(), nullable=False),
+    sa.Column("reason", _code(16), nullable=False),
+    sa.Column("flagged_at", UtcDateTime(), nullable=False),
+    _text("note", nullable=True),
+    sa.Column("resolution", _code(16), nullable=True),
+    sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.CheckConstraint(_one_of("target", ContentKind), name="target"),
+    sa.CheckConstraint(_one_of("reason", FlagReason), name="reason"),
+    sa.CheckConstraint(_one_of("resolution", FlagResolution), name="resolution"),
+    sa.CheckConstraint("(resolution IS NULL) = (resolved_at IS NULL)", name="resolved"),
+    # The queue: a community's open flags, oldest first.
+    sa.Index("ix_flags_community", "community_id", "resolution", "flagged_at"),
+    # A flagger's record in a community.
+    sa.Index("ix_flags_flagger", "community_id", "flagger_id", "resolution"),
+)
+
+moderation_log = sa.Table(
+    "moderation_log",
+    metadata,
+    sa.Column("id", identifier(), primary_key=True),
+    sa.Column("community_id", identifier(), nullable=False),
+    sa.Column("target", _code(16), nullable=False),
+    sa.Column("target_id", identifier(), nullable=False),
+    sa.Column("action", _code(16), nullable=False),
+    # NULL when proforum acted by itself (a hold, an automatic hide).
+    sa.Column("actor_id", identifier(), nullable=True),
+    _text("reason"),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(_one_of("target", ContentKind), name="target"),
+    sa.CheckConstraint(_one_of("action", ModerationAction), name="action"),
+    sa.Index("ix_moderation_log_community", "community_id", "at", "id"),
 )
 
 meetups = sa.Table(
@@ -594,6 +661,9 @@ ENTITIES: dict[str, str] = {
     "comments": "comment",
     "reactions": "reaction",
     "revisions": "revision",
+    "content_policies": "content policy",
+    "flags": "flag",
+    "moderation_log": "moderation log entry",
     "meetups": "meetup",
     "applications": "application",
     "lottery_commitments": "commitment",
