@@ -38,6 +38,7 @@ RUN_PAGES = (
     "tutorial.md",
     "identity.md",
     "concepts/communities.md",
+    "posts.md",
     "moderation.md",
     "lottery.md",
     "meetups.md",
