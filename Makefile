@@ -10,7 +10,8 @@ PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml
 EXAMPLE_PLUGIN_DIRS := examples/custom_notifier
 EXAMPLE_TESTS := examples/webapp/tests examples/custom_notifier/tests examples/app_tests
 STAMP := $(VENV)/.proforum-installed
-PYTEST_ARGS ?=
+# Tests run on every core (pytest-xdist); PYTEST_ARGS=-n0 runs them in one process.
+PYTEST_ARGS ?= -n auto
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 
