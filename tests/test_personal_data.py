@@ -49,6 +49,7 @@ def markers(who: str) -> dict[str, str]:
         }
     return {
         "verified_company": f"검증{who}mkverified",
+        "flag_note": f"신고{who}mknote",
         "old_nickname": f"옛닉{who}mkold",
         "new_nickname": f"새닉{who}mknew",
         "reason": f"사유{who}mkreason",
@@ -98,7 +99,13 @@ class Cast:
                 STAFF, community.id, member_id, company=markers(who)["verified_company"]
             )
         a, b = self.ids["A"], self.ids["B"]
-        forum.publish_post(self.ids["RA"], community.id, title="실명 글", body="안녕하세요")
+        flagged = forum.publish_post(
+            self.ids["RA"], community.id, title="실명 글", body="안녕하세요"
+        )
+        for who in ("A", "B"):
+            forum.flag(
+                self.ids[who], "off_topic", post_id=flagged.id, note=markers(who)["flag_note"]
+            )
         self.post = forum.publish_post(a, community.id, title="첫 글", body="일 이야기").id
         forum.comment(b, self.post, "좋은 글이네요")
         forum.comment(a, self.post, "감사합니다")

@@ -47,7 +47,7 @@ from proforum.domain.notification import (
     MessageKind,
 )
 from proforum.domain.participation import ParticipationRecord, participation_record
-from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
+from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES, REWRITTEN_TABLES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
 from proforum.domain.revisions import Revision
@@ -1248,6 +1248,15 @@ class MemoryUnitOfWork:
             found = [e for e in view.values() if any(getattr(e, f) == member_id for f in fields)]
             rows[table] = sorted(found, key=view.table_key)
         return rows
+
+    def rewrite(self, table: str, entities: Sequence[Any]) -> None:
+        """Replace stored entities by key; those not stored are skipped."""
+        if table not in REWRITTEN_TABLES:
+            raise ValueError(f"rows of {table!r} are not rewritten")
+        view = self._export_view(table)
+        for entity in entities:
+            if view.get(view.table_key(entity)) is not None:
+                view.update(entity)
 
     def remove(self, table: str, entities: Sequence[Any]) -> None:
         """Delete these entities by key; those not stored are skipped."""

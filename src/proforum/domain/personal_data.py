@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
+
+import attrs
 
 from proforum.domain.common import MemberId
 
@@ -59,6 +61,11 @@ ERASED_TABLES: Final = frozenset(
     }
 )
 
+#: Tables whose rows about an erased member stay, with the member's own words
+#: removed (:func:`without_own_words`): a flag keeps counting for the
+#: moderators, its note goes.
+REWRITTEN_TABLES: Final = frozenset({"flags"})
+
 #: What an erased member is shown as, before the short pseudonym.
 PSEUDONYM_PREFIX_KO: Final = "탈퇴회원"
 
@@ -71,3 +78,10 @@ def pseudonym(member_id: MemberId) -> str:
     """
     digest = hashlib.sha256(b"proforum-erased\x00" + member_id.encode()).hexdigest()
     return f"{PSEUDONYM_PREFIX_KO} {digest[:8]}"
+
+
+def without_own_words(table: str, entity: Any) -> Any:
+    """``entity`` of a :data:`REWRITTEN_TABLES` table, without what the member wrote in it."""
+    if table == "flags":
+        return attrs.evolve(entity, note=None)
+    raise ValueError(f"rows of {table!r} are not rewritten")

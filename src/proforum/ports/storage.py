@@ -993,6 +993,13 @@ class UnitOfWork(Protocol):
         table's key.
         """
 
+    def rewrite(self, table: str, entities: Sequence[Any]) -> None:
+        """Replace stored entities (found by their key) of an export table with these.
+
+        Only for tables of :data:`~proforum.domain.personal_data.REWRITTEN_TABLES`;
+        an entity that is not stored is skipped.
+        """
+
     def remove(self, table: str, entities: Sequence[Any]) -> None:
         """Delete these entities (found by their key) from an export table.
 

@@ -9,7 +9,12 @@ import attrs
 from proforum.domain.common import MemberId
 from proforum.domain.events import MemberErased
 from proforum.domain.identity import Member, Nickname
-from proforum.domain.personal_data import ERASED_TABLES, pseudonym
+from proforum.domain.personal_data import (
+    ERASED_TABLES,
+    REWRITTEN_TABLES,
+    pseudonym,
+    without_own_words,
+)
 from proforum.errors import RoleRequired
 from proforum.services.base import ForumBase
 
@@ -74,9 +79,11 @@ class PersonalDataUseCases(ForumBase):
         experience and e-mail address are removed, and every row of
         :data:`~proforum.domain.personal_data.ERASED_TABLES` that names them is
         deleted: nickname history (which also frees their old nicknames),
+        employer verifications and codes, join requests,
         personal video links, follow-up wishes, contact consents, messages not
         yet sent, inbox and notification choices.  What others rely on stays,
-        under the pseudonym: memberships and roles, posts and comments,
+        under the pseudonym: their flags (without the notes they wrote),
+        memberships and roles, posts and comments,
         meetups they host, applications and lottery records (which name
         members by id only), survey participations.  After the commit the
         ``proforum_member_erased`` hook tells plugins to erase their copies.
@@ -100,5 +107,11 @@ class PersonalDataUseCases(ForumBase):
             rows = tx.uow.member_rows(member_id)
             for table in sorted(ERASED_TABLES):
                 tx.uow.remove(table, rows.get(table, ()))
+            for table in sorted(REWRITTEN_TABLES):
+                stored = rows.get(table, ())
+                kept = [without_own_words(table, entity) for entity in stored]
+                tx.uow.rewrite(
+                    table, [new for old, new in zip(stored, kept, strict=True) if new != old]
+                )
             tx.events.append(MemberErased(erased))
         return erased

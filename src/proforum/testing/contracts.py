@@ -463,6 +463,8 @@ class StorageContract:
             uow.remove("messages", rows["messages"])  # gone already: skipped
             with pytest.raises(ValueError, match="posts"):
                 uow.remove("posts", [])
+            with pytest.raises(ValueError, match="posts"):
+                uow.rewrite("posts", [])
             uow.commit()
         with storage.unit_of_work() as uow:
             assert [m.id for m in uow.messages.all()] == ["msg_0002"]

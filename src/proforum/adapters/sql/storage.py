@@ -100,7 +100,7 @@ from proforum.domain.notification import (
     MessageKind,
 )
 from proforum.domain.participation import HELD_A_SEAT, ParticipationRecord
-from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES
+from proforum.domain.personal_data import ERASED_TABLES, MEMBER_REFERENCES, REWRITTEN_TABLES
 from proforum.domain.preferences import NotificationPreference
 from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, ReactionSummary
 from proforum.domain.revisions import Revision
@@ -1863,6 +1863,28 @@ class SqlUnitOfWork:
             read = _READS[name]
             rows[name] = [read(row) for row in self.execute(stmt).mappings()]
         return rows
+
+    def rewrite(self, table: str, entities: Sequence[Any]) -> None:
+        """One ``executemany`` ``UPDATE`` of every column, by primary key."""
+        if table not in REWRITTEN_TABLES:
+            raise ValueError(f"rows of {table!r} are not rewritten")
+        if not entities:
+            return
+        target, to_row = _LOADS[table]
+        keys = list(target.primary_key.columns)
+        stmt = (
+            sa.update(target)
+            .where(*(c == sa.bindparam(f"key_{c.name}") for c in keys))
+            .values({c.name: sa.bindparam(f"new_{c.name}") for c in target.columns})
+        )
+        params = []
+        for entity in entities:
+            row = to_row(entity)
+            params.append(
+                {f"key_{c.name}": row[c.name] for c in keys}
+                | {f"new_{c.name}": row[c.name] for c in target.columns}
+            )
+        self.execute(stmt, params)
 
     def remove(self, table: str, entities: Sequence[Any]) -> None:
         """One ``executemany`` ``DELETE`` by primary key."""
