@@ -17,6 +17,7 @@ import proforum
 from forum_world import T0
 from proforum import ManualClock, SeededIds
 from proforum.domain.identity import NICKNAME_MAX, NICKNAME_MIN, REAL_NAME_MAX, Nickname, RealName
+from proforum.domain.personal_data import PSEUDONYM_PREFIX_KO
 from proforum.errors import InvalidNickname, InvalidRealName, NicknameTaken
 
 # Hangul syllables (가..힣) have a different NFD form (conjoining jamo), which is the
@@ -35,6 +36,12 @@ ZERO_WIDTH_AND_BIDI = [
 ]
 CONTROLS = [*range(0x20), *range(0x7F, 0xA0)]  # C0 and C1 controls, DEL
 FORBIDDEN = st.sampled_from([chr(c) for c in ZERO_WIDTH_AND_BIDI + CONTROLS])
+
+
+def not_reserved(text: str) -> bool:
+    """Leave out names starting with 탈퇴회원, the prefix kept for erased members."""
+    return not nfc(text).startswith(PSEUDONYM_PREFIX_KO)
+
 
 ANY_OBJECT = st.one_of(
     st.text(),
@@ -146,7 +153,7 @@ def test_accepted_real_name_is_nfc_within_limits_and_clean(raw: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(NAME_CHAR, min_size=0, max_size=NICKNAME_MAX + 5))
+@given(st.text(NAME_CHAR, min_size=0, max_size=NICKNAME_MAX + 5).filter(not_reserved))
 def test_nickname_length_limits_are_exact(raw: str) -> None:
     """For clean letters, the length alone decides: 2..20 accepted, anything else refused."""
     if NICKNAME_MIN <= len(raw) <= NICKNAME_MAX:
@@ -170,7 +177,7 @@ def test_real_name_length_limits_are_exact(raw: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(HANGUL, min_size=1, max_size=NICKNAME_MAX + 3))
+@given(st.text(HANGUL, min_size=1, max_size=NICKNAME_MAX + 3).filter(not_reserved))
 def test_hangul_nfd_and_nfc_give_the_same_nickname(text: str) -> None:
     """Conjoining jamo count as the syllable they compose: NFD and NFC are accepted or
     refused together, and store the same value under the same key."""
@@ -212,7 +219,7 @@ def test_hangul_nfd_and_nfc_give_the_same_real_name(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX))
+@given(st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX).filter(not_reserved))
 @example("Kevin")
 @example("김dev")
 def test_fullwidth_case_and_normalisation_variants_share_one_key(text: str) -> None:
@@ -244,7 +251,7 @@ def test_known_key_collisions() -> None:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX - 1),
+    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX - 1).filter(not_reserved),
     FORBIDDEN,
     st.data(),
 )
@@ -262,7 +269,7 @@ def test_interior_forbidden_character_is_refused(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX - 2),
+    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX - 2).filter(not_reserved),
     FORBIDDEN,
     st.sampled_from(["start", "end", "both"]),
 )
@@ -305,7 +312,7 @@ def test_every_named_invisible_or_bidi_character_is_refused(codepoint: int) -> N
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
-    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX),
+    st.text(NAME_CHAR, min_size=NICKNAME_MIN, max_size=NICKNAME_MAX).filter(not_reserved),
     st.sampled_from(["same", "upper", "lower", "fullwidth", "nfd", "padded"]),
 )
 def test_registering_a_nickname_with_a_taken_key_fails(text: str, variant: str) -> None:

@@ -382,9 +382,9 @@ def test_invalid_input_is_400_in_korean_by_default_and_english_on_request(
     assert "닉네임은" in korean.text
     english = client.post("/signup?lang=en", data=bad)
     assert english.status_code == 400
-    assert "A nickname must be" in english.text
+    assert "This nickname cannot be used" in english.text
     preferred = client.post("/signup", data=bad, headers={"accept-language": "en-US,en;q=0.9"})
-    assert "A nickname must be" in preferred.text
+    assert "This nickname cannot be used" in preferred.text
     korean_first = client.post(
         "/signup", data=bad, headers={"accept-language": "ko-KR,ko;q=0.9,en;q=0.8"}
     )
