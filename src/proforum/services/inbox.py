@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any, overload
+from datetime import datetime
+from typing import overload
 
 import attrs
 
 from proforum.domain.common import MemberId, MessageId, check_id
 from proforum.domain.identity import Member
 from proforum.domain.notification import InboxItem, Message
-from proforum.errors import InvalidCursor, InvalidIdentifier, InvalidInput, NotFound, NotOwner
+from proforum.errors import InvalidInput, NotFound, NotOwner
 from proforum.i18n import render
 from proforum.ports.notifier import RenderedMessage
 from proforum.services.base import ForumBase
+from proforum.services.cursors import decode_position, encode_position
 
 #: The most items one inbox page may hold.
 INBOX_PAGE_MAX = 100
 _CURSOR_PREFIX = "i1."
-_CURSOR_MAX_LENGTH = 200
 
 
 @attrs.frozen
@@ -79,8 +76,7 @@ class InboxPage(Sequence[InboxEntry]):
 
 def encode_cursor(delivered_at: datetime, message_id: MessageId) -> str:
     """The opaque cursor of the position just after ``(delivered_at, message_id)``."""
-    position = json.dumps([delivered_at.astimezone(UTC).isoformat(), message_id])
-    return _CURSOR_PREFIX + base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+    return encode_position(_CURSOR_PREFIX, delivered_at, message_id)
 
 
 def decode_cursor(cursor: object) -> tuple[datetime, MessageId]:
@@ -88,34 +84,8 @@ def decode_cursor(cursor: object) -> tuple[datetime, MessageId]:
 
     :raises InvalidCursor: ``cursor`` is not such a string.
     """
-    if (
-        not isinstance(cursor, str)
-        or len(cursor) > _CURSOR_MAX_LENGTH
-        or not cursor.startswith(_CURSOR_PREFIX)
-    ):
-        raise InvalidCursor(cursor)
-    body = cursor.removeprefix(_CURSOR_PREFIX)
-    try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        position: Any = json.loads(raw.decode())
-        at_text, message_id = position
-        at = datetime.fromisoformat(at_text)
-        check_id("message_id", message_id)
-    except (
-        binascii.Error,
-        UnicodeDecodeError,
-        ValueError,
-        TypeError,
-        OverflowError,
-        InvalidIdentifier,
-    ):
-        raise InvalidCursor(cursor) from None
-    if at.utcoffset() is None:
-        raise InvalidCursor(cursor)
-    try:
-        return at.astimezone(UTC), MessageId(message_id)
-    except OverflowError:  # a moment just outside what datetime holds in UTC
-        raise InvalidCursor(cursor) from None
+    at, ident = decode_position(cursor, _CURSOR_PREFIX, "message_id")
+    return at, MessageId(ident)
 
 
 def _entry(item: InboxItem, member: Member) -> InboxEntry:

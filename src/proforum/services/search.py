@@ -9,26 +9,21 @@ shown.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from proforum.domain.common import CommunityId, MemberId, PostId, check_id, clean_text
+from proforum.domain.common import CommunityId, MemberId, PostId, clean_text
 from proforum.domain.search import QUERY_MAX, SEARCH_PAGE_MAX, SearchPage
-from proforum.errors import InvalidCursor, InvalidIdentifier, InvalidInput
+from proforum.errors import InvalidInput
 from proforum.services.base import ForumBase
+from proforum.services.cursors import decode_position, encode_position
 from proforum.services.feeds import feed_entries
 
 _CURSOR_PREFIX = "s1."
-_CURSOR_MAX_LENGTH = 200
 
 
 def encode_search_cursor(published_at: datetime, post_id: PostId) -> str:
     """The opaque cursor of the search position just after this post."""
-    position = json.dumps([published_at.astimezone(UTC).isoformat(), post_id])
-    return _CURSOR_PREFIX + base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+    return encode_position(_CURSOR_PREFIX, published_at, post_id)
 
 
 def decode_search_cursor(cursor: object) -> tuple[datetime, PostId]:
@@ -36,34 +31,8 @@ def decode_search_cursor(cursor: object) -> tuple[datetime, PostId]:
 
     :raises InvalidCursor: ``cursor`` is not such a string.
     """
-    if (
-        not isinstance(cursor, str)
-        or len(cursor) > _CURSOR_MAX_LENGTH
-        or not cursor.startswith(_CURSOR_PREFIX)
-    ):
-        raise InvalidCursor(cursor)
-    body = cursor.removeprefix(_CURSOR_PREFIX)
-    try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        position: Any = json.loads(raw.decode())
-        at_text, post_id = position
-        at = datetime.fromisoformat(at_text)
-        check_id("post_id", post_id)
-    except (
-        binascii.Error,
-        UnicodeDecodeError,
-        ValueError,
-        TypeError,
-        OverflowError,
-        InvalidIdentifier,
-    ):
-        raise InvalidCursor(cursor) from None
-    if at.utcoffset() is None:
-        raise InvalidCursor(cursor)
-    try:
-        return at.astimezone(UTC), PostId(post_id)
-    except OverflowError:  # a moment just outside what datetime holds in UTC
-        raise InvalidCursor(cursor) from None
+    at, ident = decode_position(cursor, _CURSOR_PREFIX, "post_id")
+    return at, PostId(ident)
 
 
 class SearchUseCases(ForumBase):
