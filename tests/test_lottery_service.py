@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -30,11 +31,14 @@ from proforum import (
     hookimpl,
     verify_draw,
 )
+from proforum.domain.common import MemberId
 from proforum.domain.identity import Member
-from proforum.domain.meetup import Meetup
+from proforum.domain.lottery import Draw
+from proforum.domain.meetup import Application, Meetup
 from proforum.domain.participation import ParticipationRecord
 from proforum.errors import (
     BeaconRequired,
+    IllegalTransition,
     InvalidBeacon,
     InvalidConstraints,
     InvalidWeight,
@@ -324,3 +328,77 @@ def test_the_draw_costs_the_same_statements_for_20_or_200_applicants(
     large = _statements_to_draw(world, engine, 200)
     assert small == large
     assert large <= 20
+
+
+# --------------------------------------------------------------------------- states moved in bulk
+
+
+def _closed_with(world: World, applicants: list[str], capacity: int) -> Meetup:
+    meetup = world.open_meetup(capacity)
+    for member_id in applicants:
+        world.forum.apply(member_id, meetup.id)
+    world.close(meetup)
+    return meetup
+
+
+def _rewrite_application(world: World, meetup: Meetup, member_id: str, **changes: Any) -> None:
+    """Change a stored application behind the use cases' back, as a stray script might."""
+    with world.forum.storage.unit_of_work() as uow:
+        found = uow.applications.get(meetup.id, MemberId(member_id))
+        assert found is not None
+        uow.applications.update(attrs.evolve(found, **changes))
+        uow.commit()
+
+
+def test_the_draw_moves_every_entrant_exactly_once(backend_world: World) -> None:
+    """Selected and waitlisted are set in bulk; the stored states match the record."""
+    world = backend_world
+    applicants = cast(world, [(f"co{n % 4}", DEV, n) for n in range(12)])
+    meetup = _closed_with(world, applicants, 5)
+    draw = world.forum.draw(world.host.id, meetup.id)
+    with world.forum.storage.unit_of_work() as uow:
+        states = {a.member_id: a.state for a in uow.applications.for_meetup(meetup.id)}
+    assert {m for m, s in states.items() if s is ApplicationState.SELECTED} == set(draw.selected)
+    assert {m for m, s in states.items() if s is ApplicationState.WAITLISTED} == set(draw.waitlist)
+    assert len(draw.selected) == 5
+    assert len(draw.waitlist) == 7
+
+
+@pytest.mark.parametrize("who", ["selected", "waitlisted"])
+def test_an_entrant_moved_behind_the_lotterys_back_stops_the_draw(
+    backend_world: World, who: str
+) -> None:
+    """Nothing is half drawn: the error names the application, and nothing changes."""
+    world = backend_world
+    applicants = cast(world, [(f"co{n}", DEV, n) for n in range(8)])
+    meetup = _closed_with(world, applicants, 3)
+    # The order is fixed by the commitment: find who would be selected.
+    with world.forum.storage.unit_of_work() as uow:
+        committed = uow.commitments.get(meetup.id)
+    assert committed is not None
+    preview = Draw.run(committed, world.clock.now())
+    victim = preview.selected[0] if who == "selected" else preview.waitlist[-1]
+    _rewrite_application(world, meetup, victim, state=ApplicationState.DECLINED)
+    error = assert_unchanged(
+        world.forum, lambda: world.forum.draw(world.host.id, meetup.id), IllegalTransition
+    )
+    assert error.value == victim
+    assert error.params["source"] == "declined"
+
+
+def test_a_stray_applied_row_stops_the_draw(backend_world: World) -> None:
+    """An applied application the commitment does not name is refused too."""
+    world = backend_world
+    applicants = cast(world, [(f"co{n}", DEV, n) for n in range(6)])
+    latecomer = cast(world, [("late", DEV, 1)])[0]
+    meetup = _closed_with(world, applicants, 2)
+    now = world.clock.now()
+    with world.forum.storage.unit_of_work() as uow:
+        uow.applications.add(
+            Application(meetup.id, MemberId(latecomer), ApplicationState.APPLIED, now, now)
+        )
+        uow.commit()
+    error = assert_unchanged(
+        world.forum, lambda: world.forum.draw(world.host.id, meetup.id), IllegalTransition
+    )
+    assert error.value == latecomer

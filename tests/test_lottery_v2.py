@@ -41,7 +41,14 @@ from proforum.domain.lottery import (
     select,
     verify_record,
 )
-from proforum.domain.lottery_rules import exponential_key, rank_equal_weights, rank_exact
+from proforum.domain.lottery_rules import (
+    SortedEntrants,
+    exponential_key,
+    rank_equal_weights,
+    rank_exact,
+    sorted_entrants,
+)
+from proforum.domain.lottery_rules import _parse_weight as uncached_weight
 from proforum.errors import (
     BeaconRequired,
     InvalidBeacon,
@@ -664,6 +671,7 @@ def test_weights_are_canonical(value: object, expected: str) -> None:
         -1,
         "0",
         Decimal("NaN"),
+        Decimal("sNaN"),
         Decimal("Infinity"),
         float("nan"),
         float("inf"),
@@ -682,6 +690,55 @@ def test_bad_weights_are_refused(value: object) -> None:
     with pytest.raises(InvalidWeight) as caught:
         check_weight(value)
     assert caught.value.params == {"max": "1000", "places": 6}
+
+
+WEIGHT_INPUTS = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-5, max_value=1_005),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True, places=None),
+    st.from_regex(r"\A[0-9]{1,4}(\.[0-9]{1,8})?\Z"),
+    st.text(max_size=6),
+)
+
+
+def _outcome(parse: Any, value: object) -> tuple[str, object]:
+    try:
+        return ("ok", parse(value))
+    except InvalidWeight as exc:
+        return ("refused", exc.params)
+
+
+@settings(max_examples=300)
+@given(st.lists(WEIGHT_INPUTS, min_size=1, max_size=8))
+def test_remembered_weights_are_what_parsing_says(values: list[object]) -> None:
+    """The weight cache answers exactly as parsing anew, in any order of calls.
+
+    Equal keys of different types (``True``, ``1``, ``1.0``, ``Decimal(1)``)
+    must never borrow each other's answer.
+    """
+    for value in values + values[::-1]:
+        assert _outcome(check_weight, value) == _outcome(uncached_weight, value)
+
+
+def test_true_is_refused_after_one_is_remembered() -> None:
+    assert check_weight(1) == Decimal(1)
+    with pytest.raises(InvalidWeight):
+        check_weight(True)
+
+
+@given(st.lists(st.from_regex(r"\A[a-z0-9]{1,6}\Z"), max_size=30))
+def test_sorted_entrants_sort_by_id_and_refuse_repeats(ids: list[str]) -> None:
+    people = [Entrant(MemberId(i)) for i in ids]
+    if len(set(ids)) < len(ids):
+        with pytest.raises(InvalidConstraints):
+            sorted_entrants(people)
+        return
+    ordered = sorted_entrants(people)
+    assert [e.id for e in ordered] == sorted(ids)
+    assert isinstance(ordered, SortedEntrants)
+    assert sorted_entrants(ordered) is ordered  # already checked: not sorted again
+    assert ordered == tuple(sorted(people, key=lambda e: e.id))
 
 
 @pytest.mark.parametrize(

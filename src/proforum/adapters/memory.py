@@ -697,6 +697,26 @@ class _ApplicationRepo:
         for application in applications:
             self._t.update(application)
 
+    def move_applied(
+        self,
+        meetup_id: MeetupId,
+        target: ApplicationState,
+        now: datetime,
+        *,
+        only: Collection[MemberId] | None = None,
+    ) -> int:
+        wanted = None if only is None else set(only)
+        moving = [
+            a
+            for a in self._t.group("meetup", meetup_id)
+            if a.state is ApplicationState.APPLIED and (wanted is None or a.member_id in wanted)
+        ]
+        for application in moving:
+            self._t.update(
+                attrs.evolve(application, state=target, updated_at=now, offer_expires_at=None)
+            )
+        return len(moving)
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         return sorted(self._t.group("meetup", meetup_id), key=lambda a: (a.applied_at, a.member_id))
 
@@ -843,10 +863,9 @@ class _ResponseRepo:
         # Sorted by the random id: insertion order would reveal who answered when.
         return sorted(self._t.group("survey", survey_id), key=lambda r: r.id)
 
-    def statistics(
-        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
-    ) -> ResponseStatistics:
-        return ResponseStatistics.of(survey_id, self.for_survey(survey_id))
+    def statistics(self, survey_id: SurveyId, *, by_band: bool = True) -> ResponseStatistics:
+        # Unsorted: the aggregates do not depend on the order of the responses.
+        return ResponseStatistics.of(survey_id, self._t.group("survey", survey_id), by_band=by_band)
 
     def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
         return sorted(
@@ -878,7 +897,6 @@ class _ParticipationRepo:
         self._applications = applications
 
     def eligible_count(self, survey: Survey) -> int:
-        answered = {p.member_id for p in self._t.group("survey", survey.id)}
         if survey.audience is Audience.ATTENDEES:
             audience = {
                 a.member_id
@@ -889,7 +907,9 @@ class _ParticipationRepo:
             audience = {
                 m.member_id for m in self._memberships.group("community", survey.community_id)
             }
-        return len(audience | answered)
+        # Like the SQL backend: no union built, only the respondents who left counted.
+        gone = sum(1 for p in self._t.group("survey", survey.id) if p.member_id not in audience)
+        return len(audience) + gone
 
     def exists(self, survey_id: SurveyId, member_id: MemberId) -> bool:
         return self._t.get((survey_id, member_id)) is not None

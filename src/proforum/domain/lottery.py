@@ -21,6 +21,7 @@ the v1 way.  ``docs/lottery.md`` specifies both.  Nothing here uses the
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ from proforum.domain.lottery_rules import (
     rank,
     seat_allowed,
     select,
+    sorted_entrants,
     weight_text,
 )
 from proforum.domain.lottery_v1 import (
@@ -143,20 +145,7 @@ def draw_entropy(seed: bytes, beacon_randomness: bytes | None) -> bytes:
     return hashlib.sha256(seed + beacon_randomness).digest()
 
 
-def _entrants(values: Iterable[Entrant | str]) -> tuple[Entrant, ...]:
-    """Entrants sorted by id; bare ids (v1 rows) become entrants of weight 1."""
-    people = [v if isinstance(v, Entrant) else Entrant.from_public(v) for v in values]
-    return tuple(sorted(people, key=lambda e: e.id))
-
-
-def _no_duplicates(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    ids = [e.id for e in value]
-    if len(set(ids)) != len(ids):
-        raise InvalidConstraints(
-            None,
-            rule_ko="같은 신청자가 두 번 들어 있습니다",
-            rule_en="an applicant appears twice",
-        )
+_ID = operator.attrgetter("id")
 
 
 def _check_seats(seats: object) -> int:
@@ -182,7 +171,7 @@ class Commitment:
 
     meetup_id: MeetupId
     seats: int
-    entrants: tuple[Entrant, ...] = attrs.field(converter=_entrants, validator=_no_duplicates)
+    entrants: tuple[Entrant, ...] = attrs.field(converter=sorted_entrants)
     applicants_digest: str
     seed_digest: str
     digest: str
@@ -214,10 +203,9 @@ class Commitment:
         """
         check_seed(seed)
         _check_seats(seats)
-        people = _entrants(entrants)
+        people = sorted_entrants(entrants)
         if not people:
             raise NoApplicants(meetup_id)
-        _no_duplicates(None, None, people)  # type: ignore[arg-type]
         if beacon is not None and beacon.round_time <= committed_at:
             raise InvalidBeacon(
                 beacon.round,
@@ -277,7 +265,7 @@ class Draw:
 
     meetup_id: MeetupId
     seats: int
-    entrants: tuple[Entrant, ...] = attrs.field(converter=_entrants, validator=_no_duplicates)
+    entrants: tuple[Entrant, ...] = attrs.field(converter=sorted_entrants)
     seed_hex: str
     commitment: str
     selected: tuple[MemberId, ...]
@@ -346,8 +334,8 @@ class Draw:
         )
         selected, waitlist, shortfalls = select(order, commitment.seats, commitment.constraints)
         return cls(
-            selected=tuple(e.id for e in selected),
-            waitlist=tuple(e.id for e in waitlist),
+            selected=tuple(map(_ID, selected)),
+            waitlist=tuple(map(_ID, waitlist)),
             constraints=commitment.constraints,
             beacon=beacon,
             beacon_randomness=None if beacon_randomness is None else beacon_randomness.hex(),

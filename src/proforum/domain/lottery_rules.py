@@ -10,7 +10,10 @@ algorithm precisely enough to re-implement it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -69,10 +72,34 @@ def check_weight(value: object) -> Decimal:
     values not above 0 or above :data:`MAX_WEIGHT`, and values with more than
     :data:`MAX_WEIGHT_PLACES` decimal places raise :class:`InvalidWeight`.
     """
-    error = InvalidWeight(value, max=str(MAX_WEIGHT), places=MAX_WEIGHT_PLACES)
+    kind = type(value)
+    # A draw reads every entrant's weight back, and they are nearly all the
+    # same few values: remember the answers.  Only exact types whose hash is
+    # safe go through the cache (a signalling NaN cannot be hashed; ``bool``
+    # is not one of these types, so ``True`` never meets the cached ``1``).
+    if kind in _CACHEABLE_WEIGHTS and (kind is not Decimal or value.is_finite()):  # type: ignore[attr-defined]
+        return _cached_weight(kind.__name__, value)
+    return _parse_weight(value)
+
+
+_CACHEABLE_WEIGHTS = frozenset({str, int, float, Decimal})
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_weight(kind: str, value: Any) -> Decimal:
+    # ``kind`` is part of the key so that ``1``, ``1.0`` and ``Decimal(1)``
+    # each keep their own entry, as equal keys of different types would
+    # otherwise share one.
+    return _parse_weight(value)
+
+
+def _parse_weight(value: object) -> Decimal:
+    def invalid() -> InvalidWeight:
+        return InvalidWeight(value, max=str(MAX_WEIGHT), places=MAX_WEIGHT_PLACES)
+
     number: Decimal
     if isinstance(value, bool):
-        raise error
+        raise invalid()
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -81,18 +108,18 @@ def check_weight(value: object) -> Decimal:
         try:
             number = Decimal(repr(value))
         except InvalidOperation:  # pragma: no cover - repr of a float always parses
-            raise error from None
+            raise invalid() from None
     elif isinstance(value, str) and _WEIGHT_TEXT.match(value):
         number = Decimal(value)
     else:
-        raise error
+        raise invalid()
     if not number.is_finite() or number <= 0 or number > MAX_WEIGHT:
-        raise error
+        raise invalid()
     _sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
     trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     if exponent + trailing < -MAX_WEIGHT_PLACES:
-        raise error
+        raise invalid()
     with localcontext() as ctx:
         ctx.prec = 40
         canonical = number.normalize()
@@ -109,6 +136,20 @@ def weight_text(weight: Decimal) -> str:
 # --------------------------------------------------------------------------- entrants
 
 
+@functools.lru_cache(maxsize=1024)
+def _check_attribute(key: str, value: str) -> None:
+    # Cached: a draw of thousands reads the same few pairs ("job_function":
+    # "개발") once per entrant.  Only plain strings reach the cache, and a
+    # pair that fails raises, so only valid pairs are remembered.
+    check_id("attribute", key)
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_ATTRIBUTE_VALUE
+        or has_forbidden_characters(value)
+    ):
+        raise InvalidText(None, field="attribute value", max=MAX_ATTRIBUTE_VALUE)
+
+
 class Attributes(Mapping[str, str]):
     """An immutable, hashable mapping of attribute names to values, kept sorted by name."""
 
@@ -117,13 +158,10 @@ class Attributes(Mapping[str, str]):
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         pairs = dict(items.items() if isinstance(items, Mapping) else items)
         for key, value in pairs.items():
-            check_id("attribute", key)
-            if (
-                not isinstance(value, str)
-                or not 1 <= len(value) <= MAX_ATTRIBUTE_VALUE
-                or has_forbidden_characters(value)
-            ):
-                raise InvalidText(None, field="attribute value", max=MAX_ATTRIBUTE_VALUE)
+            if type(key) is str and type(value) is str:
+                _check_attribute(key, value)
+            else:
+                _check_attribute.__wrapped__(key, value)
         self._data: dict[str, str] = dict(sorted(pairs.items()))
 
     def __getitem__(self, key: str) -> str:
@@ -205,6 +243,39 @@ class Entrant:
 
 
 # --------------------------------------------------------------------------- constraints
+
+
+_BY_ID = operator.attrgetter("id")
+_BY_WEIGHT = operator.attrgetter("weight")
+
+
+class SortedEntrants(tuple[Entrant, ...]):
+    """Entrants in id order, each id once: what commitments and draws hold.
+
+    Only :func:`sorted_entrants` makes them, so converting them again is
+    free: a draw of a million entrants neither sorts nor checks them a
+    second time.  Otherwise a plain tuple (equal to one, shown as one).
+    """
+
+    __slots__ = ()
+
+
+def sorted_entrants(values: Iterable[Entrant | str]) -> SortedEntrants:
+    """Entrants sorted by id; bare ids (v1 rows) become entrants of weight 1.
+
+    :raises InvalidConstraints: an id appears twice.
+    """
+    if type(values) is SortedEntrants:
+        return values
+    people = [v if isinstance(v, Entrant) else Entrant.from_public(v) for v in values]
+    people.sort(key=_BY_ID)
+    if any(a.id == b.id for a, b in itertools.pairwise(people)):
+        raise InvalidConstraints(
+            None,
+            rule_ko="같은 신청자가 두 번 들어 있습니다",
+            rule_en="an applicant appears twice",
+        )
+    return SortedEntrants(people)
 
 
 def _check_quota(quota: Quota) -> None:
@@ -473,8 +544,7 @@ def rank_equal_weights(
     order first keep that order among equal digests, which is the tie-break.
     """
     copy = _prefix(entropy, meetup_id).copy
-    # Already in id order when they come from a commitment: a linear pass then.
-    people = sorted(entrants, key=lambda e: e.id)
+    people = sorted_entrants(entrants)
 
     def sort_key(entrant: Entrant) -> bytes:
         h = copy()
@@ -487,8 +557,8 @@ def rank_equal_weights(
 
 def rank(entropy: bytes, meetup_id: str, entrants: Iterable[Entrant]) -> list[Entrant]:
     """Every entrant in v2 rank order (an exact Efraimidis–Spirakis exponential race)."""
-    people = list(entrants)
-    if len({e.weight for e in people}) <= 1:
+    people = sorted_entrants(entrants)
+    if len(set(map(_BY_WEIGHT, people))) <= 1:
         return rank_equal_weights(entropy, meetup_id, people)
     return rank_exact(entropy, meetup_id, people)
 
@@ -573,6 +643,7 @@ def select(
     """
     tally = _Tally(constraints)
     taken = [False] * len(order)
+    last = -1
     for position, entrant in enumerate(order):
         if tally.taken >= seats:
             break
@@ -584,6 +655,7 @@ def select(
             tally.add(entrant, matching, -1)
             continue
         taken[position] = True
+        last = position
     if tally.taken < seats:
         for position, entrant in enumerate(order):
             if tally.taken >= seats:
@@ -592,9 +664,14 @@ def select(
             if not taken[position] and tally.allowed(entrant, matching):
                 tally.add(entrant, matching)
                 taken[position] = True
-    selected = tuple(e for e, t in zip(order, taken, strict=True) if t)
-    waitlist = tuple(e for e, t in zip(order, taken, strict=True) if not t)
-    return selected, waitlist, tally.shortfalls()
+                last = max(last, position)
+    # Nobody after the last one taken is selected: that tail of the order
+    # goes to the waitlist whole instead of being tested entrant by entrant.
+    seen = last + 1
+    head = order[:seen]
+    selected = tuple(itertools.compress(head, taken))
+    waitlist = tuple(itertools.compress(head, [not t for t in taken[:seen]]))
+    return selected, waitlist + tuple(order[seen:]), tally.shortfalls()
 
 
 def check_feasible(seats: int, entrants: Sequence[Entrant], constraints: Constraints) -> None:

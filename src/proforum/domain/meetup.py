@@ -414,6 +414,19 @@ LINK_HOLDING = SEAT_HOLDING | {ApplicationState.ATTENDED}
 SEAT_TAKING = SEAT_HOLDING | {ApplicationState.OFFERED, ApplicationState.ATTENDED}
 
 
+def require_transition(
+    source: ApplicationState, target: ApplicationState, subject: object = None
+) -> None:
+    """Raise :class:`IllegalTransition` unless an application may go from ``source`` to ``target``.
+
+    :param subject: what the error names (a member id), if anything.
+    """
+    if target not in _APPLICATION_TRANSITIONS[source]:
+        raise IllegalTransition(
+            subject, entity="application", source=source.value, target=target.value
+        )
+
+
 @attrs.frozen
 class Application:
     """One member's application to one meetup."""
@@ -430,10 +443,7 @@ class Application:
 
     def move_to(self, target: ApplicationState, now: datetime) -> Self:
         """Return this application in ``target``; raise :class:`IllegalTransition` if not allowed."""
-        if target not in _APPLICATION_TRANSITIONS[self.state]:
-            raise IllegalTransition(
-                self.member_id, entity="application", source=self.state.value, target=target.value
-            )
+        require_transition(self.state, target, self.member_id)
         return attrs.evolve(self, state=target, updated_at=now, offer_expires_at=None)
 
     def offer(self, now: datetime, ttl: timedelta) -> Self:

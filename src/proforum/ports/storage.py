@@ -37,7 +37,7 @@ from proforum.domain.flags import Flag, FlaggerRecord, FlagResolution
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Member
 from proforum.domain.lottery import Commitment, Draw
-from proforum.domain.meetup import Application, Meetup
+from proforum.domain.meetup import Application, ApplicationState, Meetup
 from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
 from proforum.domain.notification import InboxItem, Message, MessageKind
@@ -486,6 +486,25 @@ class ApplicationRepository(Protocol):
         :raises NotFound: one of them is not stored; nothing is written then.
         """
 
+    def move_applied(
+        self,
+        meetup_id: MeetupId,
+        target: ApplicationState,
+        now: datetime,
+        *,
+        only: Collection[MemberId] | None = None,
+    ) -> int:
+        """Move the meetup's ``applied`` applications to ``target`` at ``now``; return how many.
+
+        With ``only``, just those members' applications move.  Applications in
+        any other state are left alone, so the count tells the caller whether
+        everyone it expected was still waiting.  The draw moves a whole
+        waitlist this way: one ``UPDATE`` on SQL whatever the number of
+        applicants, where reading, changing and writing back every
+        application would cost a row each way.  The caller checks that
+        ``applied → target`` is a legal transition.
+        """
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         """Applications to a meetup, by application time then member id."""
 
@@ -619,23 +638,20 @@ class ResponseRepository(Protocol):
     def for_survey(self, survey_id: SurveyId) -> Sequence[Response]:
         """Responses to a survey, sorted by id."""
 
-    def statistics(
-        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
-    ) -> ResponseStatistics:
+    def statistics(self, survey_id: SurveyId, *, by_band: bool = True) -> ResponseStatistics:
         """Integer aggregates of a survey's answers, per question and experience band.
-
-        :param several_rows: the questions whose one answer may be several
-            rows (multiple choice): only their respondents need counting
-            distinctly; any other question has one row per respondent.
-            ``None`` (the default) counts every question distinctly.
 
         Responses per band; per (question, band): how many responses answered,
         COUNT, SUM and SUM of squares of the numeric answers, how many gave
         each value and picked each choice, how many wrote text.  A database
         computes them with ``GROUP BY`` without sending any answer over;
         every backend must give exactly what
-        :meth:`~proforum.domain.survey_result.ResponseStatistics.of` gives for
-        :meth:`for_survey`.
+        :meth:`~proforum.domain.survey_aggregates.ResponseStatistics.of` gives
+        for :meth:`for_survey`, with the same ``by_band``.
+
+        :param by_band: ``False`` counts every response under the band
+            ``None`` without reading the bands: for a survey with no
+            breakdown, whose responses record none anyway.
         """
 
     def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from proforum.domain.common import MeetupId, MemberId
 from proforum.domain.events import DrawDone
 from proforum.domain.lottery import Beacon, Commitment, Draw
-from proforum.domain.meetup import Application, ApplicationState, MeetupState
+from proforum.domain.meetup import ApplicationState, MeetupState, require_transition
 from proforum.domain.notification import MessageKind
 from proforum.errors import (
     AlreadyDrawn,
@@ -15,7 +16,9 @@ from proforum.errors import (
     ApplicationsStillOpen,
     IllegalTransition,
     NotFound,
+    ProforumError,
 )
+from proforum.ports.storage import UnitOfWork
 from proforum.services.base import ForumBase
 from proforum.services.lottery_entrants import build_entrants
 from proforum.services.meetups import meetup_params
@@ -126,17 +129,7 @@ class LotteryUseCases(ForumBase):
                 # The unique key caught what the check above missed (a
                 # backend without the meetup lock): the same answer.
                 raise AlreadyDrawn(meetup_id) from None
-            by_member = {a.member_id: a for a in tx.uow.applications.for_meetup(meetup_id)}
-            moved: list[Application] = []
-            for member_id in draw.selected:
-                moved.append(
-                    _application(by_member, member_id).move_to(ApplicationState.SELECTED, tx.now)
-                )
-            for member_id in draw.waitlist:
-                moved.append(
-                    _application(by_member, member_id).move_to(ApplicationState.WAITLISTED, tx.now)
-                )
-            tx.uow.applications.update_many(moved)
+            _move_entrants(tx.uow, draw, tx.now)
             params = meetup_params(meetup)
             tx.notify_many(draw.selected, MessageKind.SELECTED, **params)
             plan_reminders(tx, drawn, draw.selected, self._reminder_offsets)
@@ -179,8 +172,60 @@ class LotteryUseCases(ForumBase):
             return found.record()
 
 
-def _application(by_member: dict[MemberId, Application], member_id: MemberId) -> Application:
-    found = by_member.get(member_id)
-    if found is None:  # the commitment names only stored applicants
-        raise NotFound(member_id, entity="application")
-    return found
+def _move_entrants(uow: UnitOfWork, draw: Draw, now: datetime) -> None:
+    """Move the selected, then everyone else still applied to the waitlist: two statements.
+
+    Nobody can apply or withdraw once applications are closed, so the
+    ``applied`` applications are exactly the draw's entrants; the counts
+    prove it.  When they do not match (a row changed behind the lottery's
+    back), the slow path names the first application at fault and the
+    transaction is rolled back.
+    """
+    applications = uow.applications
+    require_transition(ApplicationState.APPLIED, ApplicationState.SELECTED)
+    require_transition(ApplicationState.APPLIED, ApplicationState.WAITLISTED)
+    selected = applications.move_applied(
+        draw.meetup_id, ApplicationState.SELECTED, now, only=draw.selected
+    )
+    if selected == len(draw.selected):
+        waitlisted = applications.move_applied(draw.meetup_id, ApplicationState.WAITLISTED, now)
+        if waitlisted == len(draw.waitlist):
+            return
+    raise _first_mismatch(uow, draw, now)
+
+
+def _first_mismatch(uow: UnitOfWork, draw: Draw, now: datetime) -> ProforumError:
+    """The error for the first application that kept the draw from moving, in draw order."""
+    # Read after the moves that ran: an entrant's application is either still
+    # applied, moved by this draw, or the one at fault.
+    expected = dict.fromkeys(draw.selected, ApplicationState.SELECTED) | dict.fromkeys(
+        draw.waitlist, ApplicationState.WAITLISTED
+    )
+    stored = {a.member_id: a for a in uow.applications.for_meetup(draw.meetup_id)}
+    for member_id, target in expected.items():
+        found = stored.get(member_id)
+        if found is None:  # the commitment names only stored applicants
+            return NotFound(member_id, entity="application")
+        if found.state not in (ApplicationState.APPLIED, target):
+            return IllegalTransition(
+                member_id, entity="application", source=found.state.value, target=target.value
+            )
+    # Every entrant could move, so the count was off by an application the
+    # commitment does not name: one still applied, or swept up by this draw.
+    moved_now = {ApplicationState.APPLIED, ApplicationState.SELECTED, ApplicationState.WAITLISTED}
+    stray = next(
+        (
+            member_id
+            for member_id, a in stored.items()
+            if member_id not in expected
+            and a.state in moved_now
+            and (a.state is ApplicationState.APPLIED or a.updated_at == now)
+        ),
+        None,
+    )
+    return IllegalTransition(
+        stray,
+        entity="application",
+        source=ApplicationState.APPLIED.value,
+        target=ApplicationState.WAITLISTED.value,
+    )

@@ -11,7 +11,6 @@ from proforum.domain.common import MemberId
 from proforum.domain.community import Role
 from proforum.domain.meetup import ApplicationState
 from proforum.domain.survey import Audience, Survey, SurveyResult, SurveyState
-from proforum.domain.survey_questions import QuestionKind
 from proforum.errors import (
     NotACommunityMember,
     NotAnAttendee,
@@ -81,8 +80,9 @@ def result_of(tx: Tx, survey: Survey) -> SurveyResult:
     The response rate's divisor counts everyone in the audience now and
     everyone who answered (someone may have left the community since).
     """
-    several = [q.id for q in survey.questions if q.kind is QuestionKind.MULTIPLE_CHOICE]
-    statistics = tx.uow.responses.statistics(survey.id, several_rows=several)
+    # Without a breakdown no response records a band (Survey.band_of), and
+    # not reading the bands spares the database a row per response.
+    statistics = tx.uow.responses.statistics(survey.id, by_band=survey.breakdown is not None)
     texts = {
         question_id: tx.uow.responses.texts(survey.id, question_id)
         for question_id in SurveyResult.texts_to_show(survey, statistics)

@@ -1429,6 +1429,44 @@ class StorageContract:
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.applications.add(sample_application(1, 3))
 
+    def test_move_applied_moves_only_applied_applications(self, storage: Storage) -> None:
+        """``move_applied`` changes applied applications of one meetup and counts them."""
+        apps = [sample_application(1, m) for m in range(1, 7)]
+        withdrawn = apps[5].move_to(ApplicationState.WITHDRAWN, T0)
+        self._put(storage, *apps[:5], withdrawn, sample_application(2, 1))
+        later = T0 + timedelta(days=1)
+        with storage.unit_of_work() as uow:
+            first, second = MemberId("mem_0001"), MemberId("mem_0002")
+            moved = uow.applications.move_applied(
+                MeetupId("mtp_0001"), ApplicationState.SELECTED, later, only=[first, second]
+            )
+            assert moved == 2
+            assert (
+                uow.applications.move_applied(
+                    MeetupId("mtp_0001"), ApplicationState.SELECTED, later, only=[]
+                )
+                == 0
+            )
+            rest = uow.applications.move_applied(
+                MeetupId("mtp_0001"), ApplicationState.WAITLISTED, later
+            )
+            assert rest == 3  # not the withdrawn one, nor the selected again
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            states = {a.member_id: a for a in uow.applications.for_meetup(MeetupId("mtp_0001"))}
+            assert states[MemberId("mem_0001")].state is ApplicationState.SELECTED
+            assert states[MemberId("mem_0001")].updated_at == later
+            assert states[MemberId("mem_0004")].state is ApplicationState.WAITLISTED
+            assert states[MemberId("mem_0006")] == withdrawn
+            other = uow.applications.get(MeetupId("mtp_0002"), MemberId("mem_0001"))
+            assert other == sample_application(2, 1)
+        with storage.unit_of_work() as uow:  # not committed: nothing moves
+            uow.applications.move_applied(MeetupId("mtp_0002"), ApplicationState.WAITLISTED, later)
+        with storage.unit_of_work() as uow:
+            other = uow.applications.get(MeetupId("mtp_0002"), MemberId("mem_0001"))
+            assert other is not None
+            assert other.state is ApplicationState.APPLIED
+
     def test_commitment_and_draw_one_per_meetup(self, storage: Storage) -> None:
         """Commitments and draws round-trip with their full order; one of each per meetup."""
         applicants = [MemberId(f"mem_{i:04d}") for i in range(40)]
@@ -1580,6 +1618,8 @@ class StorageContract:
             listed = uow.responses.for_survey(SurveyId("srv_0001"))
             texts = uow.responses.texts(SurveyId("srv_0001"), "comment")
             empty = uow.responses.statistics(SurveyId("srv_0009"))
+            unbanded = uow.responses.statistics(SurveyId("srv_0001"), by_band=False)
+            empty_unbanded = uow.responses.statistics(SurveyId("srv_0009"), by_band=False)
         assert stats == ResponseStatistics.of(SurveyId("srv_0001"), listed)
         assert stats.responses == 4
         assert dict(stats.bands) == {None: 1, junior: 2, senior: 1}
@@ -1594,6 +1634,13 @@ class StorageContract:
         assert stats.question("nowhere") == AnswerAggregate()
         assert texts == ["아쉬워요", "좋아요"]
         assert empty == ResponseStatistics(SurveyId("srv_0009"), 0, {}, {})
+        # Without bands: the same figures, every response under None.
+        asked = ("q1", "nps", "best", "topics", "offline", "comment")
+        assert (unbanded.responses, dict(unbanded.bands)) == (4, {None: 4})
+        assert set(unbanded.answers) == {(question_id, None) for question_id in asked}
+        for question_id in asked:
+            assert unbanded.in_band(question_id, None) == stats.question(question_id)
+        assert empty_unbanded == empty
 
     def test_statistics_equal_counting_in_python(self, storage: Storage) -> None:
         """For many mixes of answers, ``statistics`` equals :meth:`ResponseStatistics.of` them."""
@@ -1620,10 +1667,12 @@ class StorageContract:
             self._put(storage, survey, *responses)
             with storage.unit_of_work() as uow:
                 stats = uow.responses.statistics(survey.id)
+                unbanded = uow.responses.statistics(survey.id, by_band=False)
                 listed = uow.responses.for_survey(survey.id)
                 texts = uow.responses.texts(survey.id, "comment")
             assert list(listed) == sorted(responses, key=lambda r: r.id)
             assert stats == ResponseStatistics.of(survey.id, responses), run
+            assert unbanded == ResponseStatistics.of(survey.id, responses, by_band=False), run
             expected = sorted(a.text for r in responses for a in r.answers if a.text is not None)
             assert list(texts) == expected
 

@@ -37,7 +37,8 @@ from proforum.domain.employer import EmployerChallenge, EmployerVerification
 from proforum.domain.flags import Flag
 from proforum.domain.follow_up import ContactConsent, FollowUpInterest
 from proforum.domain.identity import Identity, Member, Nickname, RealName
-from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw, Entrant
+from proforum.domain.lottery import Beacon, Commitment, Constraints, Draw
+from proforum.domain.lottery_rules import SortedEntrants, sorted_entrants
 from proforum.domain.meetup import Application, MeetingRef, Meetup
 from proforum.domain.moderation import ModerationLogEntry
 from proforum.domain.nickname_history import NicknameChange
@@ -586,9 +587,9 @@ def application_from(r: Row) -> Application:
 # --------------------------------------------------------------------------- lottery
 
 
-def _entrants(values: Any) -> tuple[Entrant, ...]:
+def _entrants(values: Any) -> SortedEntrants:
     # Rows written before 0006 hold bare member ids: entrants of weight 1.
-    return tuple(Entrant.from_public(v) for v in values)
+    return sorted_entrants(values)
 
 
 def _beacon_of(value: Any) -> Beacon | None:

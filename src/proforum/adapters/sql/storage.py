@@ -106,7 +106,6 @@ from proforum.domain.reactions import Reaction, ReactionCounts, ReactionKind, Re
 from proforum.domain.revisions import Revision
 from proforum.domain.survey import (
     Answer,
-    AnswerAggregate,
     Audience,
     ExperienceBand,
     Participation,
@@ -114,6 +113,7 @@ from proforum.domain.survey import (
     ResponseStatistics,
     Survey,
 )
+from proforum.domain.survey_aggregates import Tally
 from proforum.domain.video_registration import VideoRegistration
 from proforum.errors import AlreadyExists, NicknameTaken, NotFound, ProforumError, StorageError
 from proforum.ports.storage import (
@@ -936,6 +936,28 @@ class _ApplicationRepo(_Repo[Application]):
         if 0 <= result.rowcount < len(rows):
             raise NotFound(None, entity="application")
 
+    def move_applied(
+        self,
+        meetup_id: MeetupId,
+        target: ApplicationState,
+        now: datetime,
+        *,
+        only: Collection[MemberId] | None = None,
+    ) -> int:
+        """One ``UPDATE``; the count comes from the driver's row count."""
+        c = self.table.c
+        where = [c.meetup_id == meetup_id, c.state == ApplicationState.APPLIED.value]
+        if only is not None:
+            if not only:
+                return 0
+            where.append(_is_one_of(self._uow, c.member_id, only))
+        stmt = (
+            sa.update(self.table)
+            .where(*where)
+            .values(state=target.value, updated_at=now, offer_expires_at=None)
+        )
+        return self._uow.execute(stmt).rowcount
+
     def for_meetup(self, meetup_id: MeetupId) -> Sequence[Application]:
         c = self.table.c
         return self._list(c.meetup_id == meetup_id, order_by=(c.applied_at, c.member_id))
@@ -1163,83 +1185,46 @@ class _ResponseRepo(_Repo[Response]):
     def all(self) -> Sequence[Response]:
         return self._with_answers()
 
-    def statistics(
-        self, survey_id: SurveyId, *, several_rows: Collection[str] | None = None
-    ) -> ResponseStatistics:
+    def statistics(self, survey_id: SurveyId, *, by_band: bool = True) -> ResponseStatistics:
         r, a = self.table.c, t.survey_answers.c
         in_survey = r.survey_id == survey_id
+        # Without bands neither statement reads a response's row: the index
+        # on (survey_id, id) answers both, and the band is all it lacks.
+        band: Any = r.band if by_band else sa.null()
         counted: list[Any] = list(
-            self._uow.execute(sa.select(r.band, sa.func.count()).where(in_survey).group_by(r.band))
+            self._uow.execute(
+                sa.select(band, sa.func.count())
+                .select_from(self.table)
+                .where(in_survey)
+                .group_by(*([band] if by_band else []))
+            )
         )
-        bands = {_band(band): int(n) for band, n in counted}
-        joined = t.survey_answers.join(self.table, r.id == a.response_id)
-        # One pass over the answers, grouped as finely as the report needs:
-        # counts, sums and squares follow from the (value, count) pairs, and
-        # a question's text answers fall into one group of their own.
-        wrote = a.text.is_not(None)
-        tallies = (
-            sa.select(a.question_id, r.band, a.value, a.choice, wrote, sa.func.count())
-            .select_from(joined)
+        bands = {_band(band_text): int(n) for band_text, n in counted}
+        # One pass over the answers: sums and squares follow from the counts
+        # per value.  Each response's answer to a question has exactly one row
+        # with item 0 (m.answer_rows numbers a multiple choice's rows from 0),
+        # so counting those rows counts respondents without a second scan for
+        # count(DISTINCT response_id).
+        grouped = (
+            [a.question_id, band, a.value, a.choice]
+            if by_band
+            else [a.question_id, a.value, a.choice]
+        )
+        first_rows = sa.func.count(sa.case((a.item == 0, 1)))
+        stmt = (
+            sa.select(a.question_id, band, a.value, a.choice, sa.func.count(), first_rows)
+            .select_from(t.survey_answers.join(self.table, r.id == a.response_id))
             .where(in_survey)
-            .group_by(a.question_id, r.band, a.value, a.choice, wrote)
+            .group_by(*grouped)
         )
-        sums: dict[tuple[str, ExperienceBand | None], dict[str, Any]] = {}
-        tallied: list[Any] = list(self._uow.execute(tallies))
-        for question_id, band, value, choice, text, n in tallied:
-            key = (question_id, _band(band))
-            entry = sums.setdefault(
-                key,
-                {
-                    "rows": 0,
-                    "count": 0,
-                    "total": 0,
-                    "squares": 0,
-                    "values": {},
-                    "choices": {},
-                    "texts": 0,
-                },
-            )
-            n = int(n)
-            entry["rows"] += n
-            if text:
-                entry["texts"] += n
-            if value is not None:
-                entry["values"][int(value)] = n
-                entry["count"] += n
-                entry["total"] += int(value) * n
-                entry["squares"] += int(value) * int(value) * n
-            if choice is not None:
-                entry["choices"][choice] = n
-        # Only a question answered with several rows needs its respondents
-        # counted distinctly; that is the one costly aggregate, so it is asked
-        # for those questions alone.
-        distinct: dict[tuple[str, ExperienceBand | None], int] = {}
-        several = None if several_rows is None else sorted(set(several_rows))
-        if several is None or several:
-            stmt = sa.select(a.question_id, r.band, sa.func.count(sa.distinct(a.response_id)))
-            stmt = stmt.select_from(joined).where(in_survey)
-            if several is not None:
-                stmt = stmt.where(a.question_id.in_(several))
-            rows: list[Any] = list(self._uow.execute(stmt.group_by(a.question_id, r.band)))
-            distinct = {(q, _band(band)): int(n) for q, band, n in rows}
-        answers = {
-            key: AnswerAggregate(
-                respondents=distinct.get(key, entry["rows"]),
-                count=entry["count"],
-                total=entry["total"],
-                squares=entry["squares"],
-                values=dict(sorted(entry["values"].items())),
-                choices=dict(sorted(entry["choices"].items())),
-                texts=entry["texts"],
-            )
-            for key, entry in sums.items()
-        }
-        return ResponseStatistics(
-            survey_id,
-            sum(bands.values()),
-            dict(sorted(bands.items(), key=lambda item: _band_text(item[0]))),
-            {k: answers[k] for k in sorted(answers, key=lambda k: (k[0], _band_text(k[1])))},
-        )
+        tallies: list[Tally] = []
+        respondents: dict[tuple[str, ExperienceBand | None], int] = {}
+        rows: list[Any] = list(self._uow.execute(stmt))
+        for question_id, band_text, value, choice, n, first in rows:
+            key = (question_id, _band(band_text))
+            tallies.append((*key, None if value is None else int(value), choice, int(n)))
+            respondents[key] = respondents.get(key, 0) + int(first)
+        return ResponseStatistics.from_tallies(survey_id, bands, tallies, respondents)
 
     def texts(self, survey_id: SurveyId, question_id: str) -> Sequence[str]:
         r, a = self.table.c, t.survey_answers.c
@@ -1271,10 +1256,6 @@ def _band(value: str | None) -> ExperienceBand | None:
     return None if value is None else ExperienceBand(value)
 
 
-def _band_text(band: ExperienceBand | None) -> str:
-    return "" if band is None else band.value
-
-
 class _ParticipationRepo(_Repo[Participation]):
     table = t.survey_participations
     to_row = staticmethod(m.participation_row)
@@ -1293,20 +1274,33 @@ class _ParticipationRepo(_Repo[Participation]):
         return self._list(c.survey_id == survey_id, order_by=(c.member_id,))
 
     def eligible_count(self, survey: Survey) -> int:
-        """One ``COUNT`` over the ``UNION`` of the audience and the respondents."""
+        """The audience's size plus the respondents outside it, in one statement.
+
+        Counting a ``UNION`` would sort or hash both lists of ids to drop the
+        duplicates; the audience is unique by its primary key already, so
+        only the respondents need checking, each by one index lookup.
+        """
         p = self.table.c
-        answered = sa.select(p.member_id).where(p.survey_id == survey.id)
-        audience: sa.Select[Any]
+        source: sa.Table
         if survey.audience is Audience.ATTENDEES:
             a = t.applications.c
-            audience = sa.select(a.member_id).where(
-                a.meetup_id == survey.meetup_id, a.state == ApplicationState.ATTENDED.value
-            )
+            source, member = t.applications, a.member_id
+            audience = [
+                a.meetup_id == survey.meetup_id,
+                a.state == ApplicationState.ATTENDED.value,
+            ]
         else:
             ms = t.memberships.c
-            audience = sa.select(ms.member_id).where(ms.community_id == survey.community_id)
-        everyone = sa.union(audience, answered).subquery()
-        stmt = sa.select(sa.func.count()).select_from(everyone)
+            source, member = t.memberships, ms.member_id
+            audience = [ms.community_id == survey.community_id]
+        members = sa.select(sa.func.count()).select_from(source).where(*audience)
+        outside = ~sa.exists().where(*audience, member == p.member_id)
+        gone = (
+            sa.select(sa.func.count())
+            .select_from(self.table)
+            .where(p.survey_id == survey.id, outside)
+        )
+        stmt = sa.select(members.scalar_subquery() + gone.scalar_subquery())
         return int(self._uow.execute(stmt).scalar_one())
 
     def all(self) -> Sequence[Participation]:
