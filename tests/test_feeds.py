@@ -221,7 +221,12 @@ def sql_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
 
 
 def test_a_feed_page_costs_the_same_statements_for_3_or_60_posts(sql_world: World) -> None:
-    """No N+1: authors, comment counts and reactions come in one query each, for any page."""
+    """No N+1, for any page.
+
+    The newest feed reads the membership, then the page with its authors and
+    counts in one query (plus ``BEGIN IMMEDIATE`` on SQLite); the popular feed
+    reads authors, verifications, comment counts and reactions in one query each.
+    """
     w = sql_world
     costs: dict[str, list[int]] = {"feed": [], "popular": []}
     for size in (3, 60):
@@ -248,8 +253,8 @@ def test_a_feed_page_costs_the_same_statements_for_3_or_60_posts(sql_world: Worl
 
         costs["feed"].append(count_statements(storage.engine, newest))
         costs["popular"].append(count_statements(storage.engine, popular))
-    assert costs["feed"][0] == costs["feed"][1] <= 8
-    assert costs["popular"] == costs["feed"]
+    assert costs["feed"][0] == costs["feed"][1] <= 3
+    assert costs["popular"][0] == costs["popular"][1] <= 8
 
 
 def test_reading_a_post_costs_a_fixed_number_of_statements(sql_world: World) -> None:

@@ -7,6 +7,7 @@ only after commit, exactly as with a database running one writer at a time.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from proforum.domain.common import (
     SurveyId,
 )
 from proforum.domain.community import Community, Membership
-from proforum.domain.content import Comment, Post
+from proforum.domain.content import Comment, FeedEntry, Post
 from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
@@ -127,7 +128,12 @@ class _Tables:
             "verification code", lambda c: c.member_id
         )
         self.posts: Table[PostId, Post] = Table(
-            "post", lambda p: p.id, groups={"community": lambda p: p.community_id}
+            "post",
+            lambda p: p.id,
+            groups={"community": lambda p: p.community_id},
+            # The newest feed, as ix_posts_feed on SQL: a page is a binary
+            # search and its rows, not a sort of the whole community.
+            ordered={"feed": (_visible_community, _newest_order)},
         )
         self.comments: Table[CommentId, Comment] = Table(
             "comment", lambda c: c.id, groups={"post": lambda c: c.post_id}
@@ -373,11 +379,26 @@ class _ChallengeRepo:
         return sorted(self._t.values(), key=lambda c: c.member_id)
 
 
+def _visible_community(post: Post) -> CommunityId | None:
+    return post.community_id if post.is_visible else None
+
+
+def _newest_order(post: Post) -> tuple[datetime, PostId]:
+    return (post.published_at, post.id)
+
+
 class _PostRepo:
-    def __init__(self, t: TxTable[PostId, Post], comments: TxTable[CommentId, Comment]) -> None:
+    def __init__(
+        self,
+        t: TxTable[PostId, Post],
+        comments: TxTable[CommentId, Comment],
+        uow: MemoryUnitOfWork,
+    ) -> None:
         self._t = t
         # Searching reads the comments too: a comment's hit finds its post.
         self._comments = comments
+        # A feed page's entries are read through the other repositories.
+        self._uow = uow
 
     def get(self, post_id: PostId) -> Post | None:
         return self._t.get(post_id)
@@ -408,11 +429,36 @@ class _PostRepo:
     def feed(
         self, community_id: CommunityId, *, limit: int, before: tuple[datetime, PostId] | None
     ) -> Sequence[Post]:
-        posts = self._visible(community_id)
-        if before is not None:
-            posts = [p for p in posts if (p.published_at, p.id) < before]
-        posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
-        return posts[: max(limit, 0)]
+        return list(
+            itertools.islice(self._t.descending("feed", community_id, below=before), max(limit, 0))
+        )
+
+    def feed_entries(
+        self,
+        community_id: CommunityId,
+        reader: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[FeedEntry]:
+        uow = self._uow
+        posts = self.feed(community_id, limit=limit, before=before)
+        ids = [p.id for p in posts]
+        author_ids = {p.author_id for p in posts}
+        authors = uow.members.get_many(author_ids)
+        verified = uow.verifications.get_many(author_ids)
+        counts = uow.comments.count_for_posts(ids)
+        reactions = uow.reactions.summaries(ContentKind.POST, ids, reader)
+        return [
+            FeedEntry.of(
+                p,
+                authors.get(p.author_id),
+                verified.get(p.author_id),
+                counts[p.id],
+                reactions[p.id],
+            )
+            for p in posts
+        ]
 
     def popular(
         self,
@@ -1213,7 +1259,7 @@ class MemoryUnitOfWork:
         self.verifications = _VerificationRepo(v(t.verifications))
         self.challenges = _ChallengeRepo(v(t.challenges))
         posts, comments = v(t.posts), v(t.comments)
-        self.posts = _PostRepo(posts, comments)
+        self.posts = _PostRepo(posts, comments, self)
         self.comments = _CommentRepo(comments, posts)
         self.reactions = _ReactionRepo(v(t.reactions))
         self.revisions = _RevisionRepo(v(t.revisions))

@@ -36,7 +36,7 @@ from proforum.domain.community import Role
 from proforum.domain.content_status import ContentStatus
 from proforum.domain.employer import EmployerVerification
 from proforum.domain.identity import Member
-from proforum.domain.reactions import ReactionCounts, ReactionKind
+from proforum.domain.reactions import ReactionCounts, ReactionKind, ReactionSummary
 from proforum.errors import ContentDeleted, InvalidInput
 
 TITLE_MAX = 100
@@ -246,7 +246,7 @@ class AuthorCard:
         without one, the company the member stated, marked unverified.
         """
         if member is None:
-            return cls(member_id, "탈퇴한 회원", "former", "-")
+            return cls.former(member_id)
         return cls(
             member_id=member.id,
             display_name=member.display_name,
@@ -257,6 +257,11 @@ class AuthorCard:
             company_verified=verification is not None,
             verification_method=None if verification is None else verification.method,
         )
+
+    @classmethod
+    def former(cls, member_id: MemberId) -> AuthorCard:
+        """The placeholder card of an author whose account no longer exists."""
+        return cls(member_id, "탈퇴한 회원", "former", "-")
 
 
 @attrs.frozen
@@ -273,6 +278,24 @@ class FeedEntry:
     comment_count: int
     reactions: ReactionCounts = attrs.field(factory=ReactionCounts)
     my_reactions: frozenset[ReactionKind] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        post: Post,
+        author: Member | None,
+        verification: EmployerVerification | None,
+        comment_count: int,
+        reactions: ReactionSummary,
+    ) -> FeedEntry:
+        """The entry of ``post`` from its author (``None``: erased), their verification and counts."""
+        return cls(
+            post,
+            AuthorCard.of(post.author_id, author, verification),
+            comment_count,
+            reactions.counts,
+            reactions.mine,
+        )
 
 
 @attrs.frozen

@@ -29,7 +29,7 @@ from proforum.domain.common import (
     SurveyId,
 )
 from proforum.domain.community import Community, Membership
-from proforum.domain.content import Comment, Post
+from proforum.domain.content import Comment, FeedEntry, Post
 from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
@@ -241,6 +241,28 @@ class PostRepository(Protocol):
         """Visible posts, newest first, strictly older than the ``before`` keyset position.
 
         The order is ``(published_at, id)`` descending.
+        """
+
+    def feed_entries(
+        self,
+        community_id: CommunityId,
+        reader: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[FeedEntry]:
+        """The posts :meth:`feed` gives, each as the feed shows it to ``reader``.
+
+        Each entry holds the post, its author's card (the verified employer if
+        there is one, the placeholder card if the account is gone), its visible
+        comment count, and its reactions with the kinds ``reader`` reacted
+        with: what :meth:`feed`, :meth:`MemberRepository.get_many`,
+        :meth:`VerificationRepository.get_many`,
+        :meth:`CommentRepository.count_for_posts` and
+        :meth:`ReactionRepository.summaries` give together
+        (:meth:`proforum.domain.content.FeedEntry.of`).  A feed page reads it
+        in one call, which a database answers with one query.  It checks
+        nothing about ``reader``: the caller has.
         """
 
     def popular(

@@ -58,7 +58,7 @@ from proforum.domain.common import (
     SurveyId,
 )
 from proforum.domain.community import Community, Membership, Role
-from proforum.domain.content import MAX_REPLY_DEPTH, Comment, Post
+from proforum.domain.content import MAX_REPLY_DEPTH, AuthorCard, Comment, FeedEntry, Post
 from proforum.domain.content_policy import BannedWordAction, ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import (
@@ -758,6 +758,116 @@ class StorageContract:
             assert uow.posts.get(PostId("pst_xdeleted")) == unseen[-1]
             assert [p.id for p in uow.posts.all()][-1] == "pst_9999"
             assert len(uow.posts.all()) == 29
+
+    def test_feed_sees_the_unit_of_works_own_writes(self, storage: Storage) -> None:
+        """Posts added, hidden, shown or deleted in a unit of work move in its feed at once."""
+        c = CommunityId("com_0001")
+        posts = [
+            Post(PostId(f"pst_{i:04d}"), c, MemberId("mem_0001"), f"제목 {i}", "본문", T0)
+            for i in range(6)
+        ]
+        self._put(storage, *posts[:4])
+        newest = attrs.evolve(posts[4], published_at=T0 + timedelta(hours=1))
+        with storage.unit_of_work() as uow:
+            uow.posts.add(newest)
+            uow.posts.add(posts[5])  # ties with the stored ones on time: its id places it
+            uow.posts.update(attrs.evolve(posts[2], status=ContentStatus.HIDDEN))
+            uow.posts.update(posts[1].tombstone())
+            ids = [p.id for p in uow.posts.feed(c, limit=10, before=None)]
+            assert ids == ["pst_0004", "pst_0005", "pst_0003", "pst_0000"]
+            after = [p.id for p in uow.posts.feed(c, limit=2, before=(T0, PostId("pst_0005")))]
+            assert after == ["pst_0003", "pst_0000"]
+            uow.posts.update(posts[2])
+            ids = [p.id for p in uow.posts.feed(c, limit=3, before=(T0, PostId("pst_0005")))]
+            assert ids == ["pst_0003", "pst_0002", "pst_0000"]
+        with storage.unit_of_work() as uow:
+            ids = [p.id for p in uow.posts.feed(c, limit=10, before=None)]
+            assert ids == ["pst_0003", "pst_0002", "pst_0001", "pst_0000"]
+
+    def test_feed_entries_are_the_feed_with_authors_counts_and_reactions(
+        self, storage: Storage
+    ) -> None:
+        """``feed_entries`` gives what ``feed`` and the four look-ups give together, page by page."""
+        c = CommunityId("com_0001")
+        reader = MemberId("mem_0001")
+        # mem_0009 has no account: its posts get the placeholder card.
+        authors = [MemberId(f"mem_{n:04d}") for n in (1, 2, 3, 9)]
+        posts = [
+            Post(
+                PostId(f"pst_{i:04d}"),
+                c,
+                authors[i % len(authors)],
+                f"제목 {i}",
+                "본문",
+                T0 + timedelta(minutes=i // 2),  # pairs share a time: ids break the tie
+            )
+            for i in range(13)
+        ]
+        hidden = attrs.evolve(posts[0], id=PostId("pst_hidden"), status=ContentStatus.HIDDEN)
+        comments = [
+            Comment(CommentId(f"cmt_{i}"), posts[i % 5].id, authors[0], "댓글", T0)
+            for i in range(9)
+        ]
+        held = attrs.evolve(comments[0], id=CommentId("cmt_held"), status=ContentStatus.HELD)
+        # The reader reacts to post 0 with every kind; others like posts 0 to 3.
+        reactions = [Reaction(ContentKind.POST, posts[0].id, reader, k, T0) for k in ReactionKind]
+        reactions += [
+            Reaction(ContentKind.POST, post.id, MemberId(f"mem_{m:04d}"), "like", T0)
+            for post, m in itertools.product(posts[:4], (2, 5))
+        ]
+        reactions.append(Reaction(ContentKind.POST, posts[1].id, authors[1], "helpful", T0))
+        # A reaction to a comment whose id is a post's counts for no post.
+        reactions.append(Reaction(ContentKind.COMMENT, posts[5].id, reader, "like", T0))
+        self._put(
+            storage,
+            *(sample_member(n) for n in (1, 2, 3)),
+            sample_verification(2),
+            sample_verification(9),
+            *posts,
+            hidden,
+            *comments,
+            held,
+            *reactions,
+        )
+        with storage.unit_of_work() as uow:
+            before: tuple[datetime, PostId] | None = None
+            seen: list[PostId] = []
+            for _ in range(4):
+                page = list(uow.posts.feed_entries(c, reader, limit=5, before=before))
+                expected_posts = list(uow.posts.feed(c, limit=5, before=before))
+                ids = [p.id for p in expected_posts]
+                writers = {p.author_id for p in expected_posts}
+                members = uow.members.get_many(writers)
+                verified = uow.verifications.get_many(writers)
+                counts = uow.comments.count_for_posts(ids)
+                summaries = uow.reactions.summaries(ContentKind.POST, ids, reader)
+                assert page == [
+                    FeedEntry.of(
+                        p,
+                        members.get(p.author_id),
+                        verified.get(p.author_id),
+                        counts[p.id],
+                        summaries[p.id],
+                    )
+                    for p in expected_posts
+                ]
+                seen += ids
+                if not page:
+                    break
+                before = (page[-1].post.published_at, page[-1].post.id)
+            assert seen == [p.id for p in sorted(posts, key=lambda p: (p.published_at, p.id))][::-1]
+            cards = {
+                e.post.author_id: e.author
+                for e in uow.posts.feed_entries(c, reader, limit=4, before=None)
+            }
+            assert cards[MemberId("mem_0009")] == AuthorCard.former(MemberId("mem_0009"))
+            assert cards[MemberId("mem_0002")].company_verified
+            mine = {
+                e.post.id: e.my_reactions
+                for e in uow.posts.feed_entries(c, reader, limit=13, before=None)
+            }
+            assert mine[posts[0].id] == frozenset(ReactionKind)
+            assert mine[posts[5].id] == frozenset()
 
     def test_comment_counts_for_many_posts(self, storage: Storage) -> None:
         """``count_for_posts`` counts each post's visible comments, zero included."""

@@ -67,6 +67,8 @@ from proforum.adapters.sql.engine import (
 )
 from proforum.adapters.sql.engine import normalise_url as _normalise_url
 from proforum.adapters.sql.factory import SqlStorageFactory
+from proforum.adapters.sql.feed import entry_from as feed_entry_from
+from proforum.adapters.sql.feed import page_query as feed_page_query
 from proforum.adapters.sql.schema import ensure_schema
 from proforum.adapters.sql.search import search_statement
 from proforum.adapters.sql.types import UtcDateTime
@@ -81,7 +83,7 @@ from proforum.domain.common import (
     SurveyId,
 )
 from proforum.domain.community import Community, Membership
-from proforum.domain.content import Comment, Post
+from proforum.domain.content import Comment, FeedEntry, Post
 from proforum.domain.content_policy import ContentPolicy
 from proforum.domain.content_status import ContentKind, ContentStatus
 from proforum.domain.employer import EmployerChallenge, EmployerVerification
@@ -369,13 +371,23 @@ class _CommunityRepo(_Repo[Community]):
         return self._list(order_by=(c.created_at, c.id))
 
 
+#: The look-up that checks who is acting in a community, built once: making the
+#: statement anew costs more than SQLite takes to answer it.
+_MEMBERSHIP_BY_KEY = sa.select(t.memberships).where(
+    t.memberships.c.community_id == sa.bindparam("community_id"),
+    t.memberships.c.member_id == sa.bindparam("member_id"),
+)
+
+
 class _MembershipRepo(_Repo[Membership]):
     table = t.memberships
     to_row = staticmethod(m.membership_row)
     from_row = staticmethod(m.membership_from)
 
     def get(self, community_id: CommunityId, member_id: MemberId) -> Membership | None:
-        return self._by_key(community_id, member_id)
+        params = {"community_id": community_id, "member_id": member_id}
+        found = self._uow.execute(_MEMBERSHIP_BY_KEY, params).mappings().first()
+        return None if found is None else m.membership_from(found)
 
     def add(self, membership: Membership) -> None:
         self._insert(membership)
@@ -533,6 +545,18 @@ class _PostRepo(_Repo[Post]):
             )
         return self._list(*where, order_by=(c.published_at.desc(), c.id.desc()), limit=limit)
 
+    def feed_entries(
+        self,
+        community_id: CommunityId,
+        reader: MemberId,
+        *,
+        limit: int,
+        before: tuple[datetime, PostId] | None,
+    ) -> Sequence[FeedEntry]:
+        """One statement for the page and its authors and counts (see ``adapters/sql/feed.py``)."""
+        stmt, params = feed_page_query(community_id, reader, limit=limit, before=before)
+        return [feed_entry_from(r) for r in self._uow.execute(stmt, params).all()]
+
     def popular(
         self,
         community_id: CommunityId,
@@ -625,11 +649,13 @@ class _CommentRepo(_Repo[Comment]):
         if not wanted:
             return {}
         c = self.table.c
+        # The status is tested inside the count, not in the WHERE: SQLite (never
+        # analysed) would otherwise pick ix_comments_status over ix_comments_post
+        # and walk every visible comment of the database.
+        visible = sa.func.count(sa.case((c.status == ContentStatus.VISIBLE.value, 1)))
         stmt = (
-            sa.select(c.post_id, sa.func.count())
-            .where(
-                _is_one_of(self._uow, c.post_id, wanted), c.status == ContentStatus.VISIBLE.value
-            )
+            sa.select(c.post_id, visible)
+            .where(_is_one_of(self._uow, c.post_id, wanted))
             .group_by(c.post_id)
         )
         rows: list[Any] = list(self._uow.execute(stmt))
