@@ -172,6 +172,24 @@ def test_a_feed_page_costs_the_same_for_3_or_60_posts(forum: proforum.Forum) -> 
     assert counted[0][1] == counted[1][1] <= 8
 
 
+def test_publishing_reads_the_author_and_community_once(
+    forum: proforum.Forum, sql_url: str
+) -> None:
+    """Publishing costs three statements whatever the community.
+
+    The membership with its community and author in one read, the community's
+    content policy, the insert; commenting adds the post and its score.
+    """
+    community = CommunityId("com_0001")
+    post, published = _statements(
+        forum, lambda: forum.publish_post(OPERATOR, community, title="제목", body="본문")
+    )
+    _, commented = _statements(forum, lambda: forum.comment(OPERATOR, post.id, "댓글"))
+    immediate = 1 if sql_url.startswith("sqlite") else 0  # BEGIN IMMEDIATE
+    assert published == 3 + immediate
+    assert commented <= 5 + immediate
+
+
 def test_a_feed_page_shows_every_author_and_comment_count(forum: proforum.Forum) -> None:
     page = forum.feed(OPERATOR, CommunityId("com_0002"), limit=100)
     for entry in page.entries:

@@ -283,11 +283,30 @@ class _CommunityRepo:
 
 
 class _MembershipRepo:
-    def __init__(self, t: TxTable[tuple[CommunityId, MemberId], Membership]) -> None:
+    def __init__(
+        self,
+        t: TxTable[tuple[CommunityId, MemberId], Membership],
+        communities: TxTable[CommunityId, Community],
+        members: TxTable[MemberId, Member],
+    ) -> None:
         self._t = t
+        self._communities = communities
+        self._members = members
 
     def get(self, community_id: CommunityId, member_id: MemberId) -> Membership | None:
         return self._t.get((community_id, member_id))
+
+    def with_parties(
+        self, community_id: CommunityId, member_id: MemberId
+    ) -> tuple[Community, Membership, Member] | None:
+        membership = self._t.get((community_id, member_id))
+        if membership is None:
+            return None
+        community = self._communities.get(community_id)
+        member = self._members.get(member_id)
+        if community is None or member is None:  # pragma: no cover - kept by the use cases
+            return None
+        return community, membership, member
 
     def add(self, membership: Membership) -> None:
         self._t.insert(membership)
@@ -1250,11 +1269,12 @@ class MemoryUnitOfWork:
         self._entered = True
         t = self._storage._tables
         v = self._view
-        self.members = _MemberRepo(v(t.members))
+        members, communities = v(t.members), v(t.communities)
+        self.members = _MemberRepo(members)
         self.nickname_history = _NicknameHistoryRepo(v(t.nickname_history))
-        self.communities = _CommunityRepo(v(t.communities))
+        self.communities = _CommunityRepo(communities)
         memberships, applications = v(t.memberships), v(t.applications)
-        self.memberships = _MembershipRepo(memberships)
+        self.memberships = _MembershipRepo(memberships, communities, members)
         self.join_requests = _JoinRequestRepo(v(t.join_requests))
         self.verifications = _VerificationRepo(v(t.verifications))
         self.challenges = _ChallengeRepo(v(t.challenges))

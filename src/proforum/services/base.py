@@ -242,6 +242,25 @@ class Tx:
         self.community(community_id)
         raise NotACommunityMember(actor)
 
+    def member_in(
+        self, community_id: CommunityId, actor: MemberId
+    ) -> tuple[Community, Membership, Member]:
+        """Return the community, the actor's membership and the actor, in one read.
+
+        :raises NotFound: the community or the actor does not exist (checked in
+            that order, as reading them one by one would).
+        :raises NotACommunityMember: the actor is not a member of the community.
+        """
+        check_id("community_id", community_id)
+        check_id("member_id", actor)
+        found = self.uow.memberships.with_parties(community_id, actor)
+        if found is not None:
+            return found
+        community = self.community(community_id)
+        membership = self.membership(community_id, actor)  # raises for a non-member
+        # Found on the second read: the actor joined in between.
+        return community, membership, self.member(actor)
+
     def require_role(self, community_id: CommunityId, actor: MemberId, *roles: Role) -> Membership:
         """Return the actor's membership if it has one of ``roles``, else raise."""
         membership = self.membership(community_id, actor)

@@ -179,12 +179,16 @@ class PostUseCases(ForumBase):
         clean_title = clean_text("title", title, max_len=TITLE_MAX)
         clean_body = clean_text("body", body, max_len=BODY_MAX, multiline=True)
         with self._transaction() as tx:
-            community = tx.community(community_id)
-            role = tx.membership(community_id, actor).role
-            author = tx.member(actor)
+            community, membership, author = tx.member_in(community_id, actor)
             check_requirements(tx, community, author, "post")
             verdict = self._check(
-                tx, community, author, ContentKind.POST, clean_title, clean_body, role=role
+                tx,
+                community,
+                author,
+                ContentKind.POST,
+                clean_title,
+                clean_body,
+                role=membership.role,
             )
             held = verdict.action is VerdictAction.HOLD
             post = Post(
@@ -241,8 +245,8 @@ class PostUseCases(ForumBase):
             # Locked: a post deleted meanwhile takes no comment.  The score's
             # UPDATE below would lock the row anyway, so this costs no waiting.
             post = find_post(tx, post_id, for_update=True)
-            community = tx.community(post.community_id)
-            role = tx.membership(post.community_id, actor).role
+            community, membership, author = tx.member_in(post.community_id, actor)
+            role = membership.role
             require_open(post.status, post.author_id, actor, role, post.id, "post")
             parent_id: CommentId | None = None
             depth = 0
@@ -252,7 +256,6 @@ class PostUseCases(ForumBase):
                     raise CommentNotInPost(reply_to, entity="comment")
                 require_open(parent.status, parent.author_id, actor, role, parent.id, "comment")
                 parent_id, depth = parent.reply_position()
-            author = tx.member(actor)
             check_requirements(tx, community, author, "post")
             verdict = self._check(tx, community, author, ContentKind.COMMENT, None, clean_body)
             held = verdict.action is VerdictAction.HOLD

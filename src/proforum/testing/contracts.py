@@ -554,6 +554,27 @@ class StorageContract:
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
             uow.memberships.add(rows[0])
 
+    def test_membership_with_parties_reads_all_three(self, storage: Storage) -> None:
+        """``with_parties`` gives the community, membership and member of a member only."""
+        member, outsider = sample_member(1, nickname="마케터"), sample_member(2)
+        community, other = sample_community(1), sample_community(2, "dev")
+        joined = Membership(community.id, member.id, Role.HOST, T0)
+        self._put(storage, member, outsider, community, other, joined)
+        with storage.unit_of_work() as uow:
+            assert uow.memberships.with_parties(community.id, member.id) == (
+                community,
+                joined,
+                member,
+            )
+            assert uow.memberships.with_parties(community.id, outsider.id) is None
+            assert uow.memberships.with_parties(other.id, member.id) is None
+            # The unit of work's own writes are seen.
+            uow.memberships.add(Membership(other.id, outsider.id, Role.MEMBER, T0))
+            found = uow.memberships.with_parties(other.id, outsider.id)
+            assert found is not None
+            assert found[0] == other
+            assert found[2] == outsider
+
     def test_community_join_policy_and_requirements_round_trip_and_update(
         self, storage: Storage
     ) -> None:

@@ -379,6 +379,23 @@ _MEMBERSHIP_BY_KEY = sa.select(t.memberships).where(
 )
 
 
+#: The tables :data:`_MEMBERSHIP_WITH_PARTIES` reads, in the order of its columns.
+_PARTY_TABLES = (t.communities, t.memberships, t.members)
+#: A membership with its community and member: what a member's use case checks first.
+_MEMBERSHIP_WITH_PARTIES = (
+    sa.select(*_PARTY_TABLES)
+    .select_from(
+        t.memberships.join(t.communities, t.communities.c.id == t.memberships.c.community_id).join(
+            t.members, t.members.c.id == t.memberships.c.member_id
+        )
+    )
+    .where(
+        t.memberships.c.community_id == sa.bindparam("community_id"),
+        t.memberships.c.member_id == sa.bindparam("member_id"),
+    )
+)
+
+
 class _MembershipRepo(_Repo[Membership]):
     table = t.memberships
     to_row = staticmethod(m.membership_row)
@@ -388,6 +405,27 @@ class _MembershipRepo(_Repo[Membership]):
         params = {"community_id": community_id, "member_id": member_id}
         found = self._uow.execute(_MEMBERSHIP_BY_KEY, params).mappings().first()
         return None if found is None else m.membership_from(found)
+
+    def with_parties(
+        self, community_id: CommunityId, member_id: MemberId
+    ) -> tuple[Community, Membership, Member] | None:
+        """One joined ``SELECT``, built once; each table's columns read by position."""
+        params = {"community_id": community_id, "member_id": member_id}
+        found = self._uow.execute(_MEMBERSHIP_WITH_PARTIES, params).first()
+        if found is None:
+            return None
+        row = tuple(found)
+        parts = []
+        start = 0
+        for table in _PARTY_TABLES:
+            names = table.c.keys()
+            parts.append(dict(zip(names, row[start : start + len(names)], strict=True)))
+            start += len(names)
+        return (
+            m.community_from(parts[0]),
+            m.membership_from(parts[1]),
+            m.member_from(parts[2]),
+        )
 
     def add(self, membership: Membership) -> None:
         self._insert(membership)
