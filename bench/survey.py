@@ -1,8 +1,9 @@
 """Survey report: the statistics of a survey with N responses.
 
 * **proforum**: ``forum.survey_result`` read by the survey's organiser: the
-  aggregates (three ``GROUP BY`` queries in SQL), the participations and the
-  audience (for the response rate), and the result with every threshold applied.
+  aggregates (a count of responses and one ``GROUP BY`` over the answers in
+  SQL), the audience and the respondents (for the response rate), and the
+  result with every threshold applied.
 * **baseline**: one raw ``GROUP BY`` over the answers of the survey (joined to
   its responses to pick the survey) on a plain engine, fetching the counts; on
   other storage, the survey's responses read through the storage port and
