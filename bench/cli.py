@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import announce, concurrency, feed, import_, lottery, publish, survey
+from bench.growth import growth, markdown_growth, render_growth
 from bench.harness import (
     DEFAULT_REPEATS,
     SIZES,
@@ -135,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             selected, backends, sizes, repeats=args.repeats, progress=progress
         )
     out.print(render_table(results))
+    grown = growth(results)
+    if grown:
+        out.print(render_growth(grown))
     for failure in failures:
         out.print(
             f"[red]FAILED[/red] {failure.benchmark} {failure.size} on {failure.backend}:"
@@ -149,8 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "only": wanted,
             "repeats": {size: args.repeats or DEFAULT_REPEATS[size] for size in sizes},
         }
-        write_json(args.json, results, failures, machine=machine, settings=settings)
+        write_json(
+            args.json,
+            results,
+            failures,
+            machine=machine,
+            settings=settings,
+            growth=[g.as_json() for g in grown],
+        )
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown_table(results), encoding="utf-8")
+        text = markdown_table(results)
+        if grown:
+            text += "\n" + markdown_growth(grown)
+        args.markdown.write_text(text, encoding="utf-8")
     return 1 if failures else 0

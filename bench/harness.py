@@ -691,13 +691,15 @@ def write_json(
     *,
     machine: Mapping[str, Any],
     settings: Mapping[str, Any],
+    growth: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Write the machine, the settings, every row and every failure to ``path``."""
+    """Write the machine, the settings, every row, the growth and every failure to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "machine": dict(machine),
         "settings": dict(settings),
         "results": [r.as_json() for r in results],
+        "growth": [dict(g) for g in growth],
         "failures": [asdict(f) for f in failures],
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
