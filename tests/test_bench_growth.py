@@ -6,7 +6,7 @@ import math
 
 import pytest
 from bench.growth import growth, markdown_growth
-from bench.harness import Result
+from bench.harness import Result, markdown_table
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,3 +70,16 @@ def test_the_exponent_recovers_a_power_law(small: int, factor: int, k: float) ->
     ]
     (found,) = growth(results)
     assert math.isclose(found.exponent, k, abs_tol=1e-9)
+
+
+def test_the_tiny_size_is_not_judged_against_the_targets() -> None:
+    """Fixed costs dominate a tiny data set: its rows show no verdict."""
+    tiny = row("survey report", "memory", 100, 0.002, size="tiny")
+    small = row("survey report", "memory", 10_000, 0.05)
+    table = markdown_table([tiny, small])
+    assert (
+        "| survey report | memory | tiny (100 posts) | 2.00 ms | 1.00 ms | 2.00 | - | - |" in table
+    )
+    assert "| ≤ 3 | ok |" in table
+    assert not tiny.judged
+    assert small.judged
