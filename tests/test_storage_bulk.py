@@ -11,6 +11,7 @@ concerned or thousands.  Statements are counted on the storage's engine with a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from proforum.domain.common import MemberId, MessageId
 from proforum.domain.notification import DeliveryStatus, Message, MessageKind
 from proforum.domain.preferences import NotificationPreference
 from proforum.ports.storage import UnitOfWork
-from proforum.testing.contracts import T0, sample_message
+from proforum.testing.contracts import T0, sample_member, sample_message
 from sql_support import postgres_database, postgres_schema, sqlite_url
 
 KIND = MessageKind.MEETUP_ANNOUNCED
@@ -167,6 +168,28 @@ def test_switched_off_is_one_query_whatever_the_number_of_members(storage: SqlSt
     assert outcomes["ten"] == {pair for pair in expected if pair[0] in everyone[:10]}
     assert outcomes["listed"] == {pair for pair in expected if pair[0] in everyone[:MAX_LISTED_IDS]}
     assert outcomes["one parameter"] == outcomes["everyone"] == expected
+
+
+def test_more_ids_than_a_statement_may_carry_are_one_query(storage: SqlStorage) -> None:
+    """70,000 ids (PostgreSQL takes at most 65,535 parameters) in one read.
+
+    Closing a meetup of that many applicants reads them with
+    ``members.get_many``; a long ``IN`` list used to fail on PostgreSQL.
+    """
+    stored = [sample_member(1), sample_member(2)]
+    with storage.unit_of_work() as uow:
+        for member in stored:
+            uow.members.add(member)
+        uow.commit()
+    wanted = [MemberId(f"mem_{n:06d}") for n in range(3, 70_003)] + [m.id for m in stored]
+    seen, found = statements_of(storage, lambda uow: uow.members.get_many(wanted))
+    assert found == {m.id: m for m in stored}
+    assert [(s.verb, s.many) for s in seen] == [("SELECT", False)]
+    ids = [MessageId(f"msg_{n:06d}") for n in range(70_000)]
+    with storage.unit_of_work() as uow:  # the outbox's own lists of ids
+        assert uow.messages.release(ids, "nobody") == 0
+        assert uow.messages.requeue(ids) == 0
+        assert uow.messages.claim(10, T0, timedelta(minutes=1), "nobody", ids=ids) == []
 
 
 def test_a_choice_is_one_upsert(storage: SqlStorage) -> None:

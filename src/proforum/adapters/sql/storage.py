@@ -306,7 +306,9 @@ class _MemberRepo(_Repo[Member]):
         wanted = sorted(set(member_ids))
         if not wanted:
             return {}
-        found = self._list(self.table.c.id.in_(wanted), order_by=(self.table.c.id,))
+        found = self._list(
+            _is_one_of(self._uow, self.table.c.id, wanted), order_by=(self.table.c.id,)
+        )
         return {member.id: member for member in found}
 
     def by_nickname_key(self, key: str) -> Member | None:
@@ -1468,7 +1470,7 @@ class _MessageRepo(_Repo[Message]):
         c = self.table.c
         where = self._due(now)
         if ids is not None:
-            where.append(c.id.in_(sorted(set(ids))))
+            where.append(_is_one_of(self._uow, c.id, ids))
         pick = sa.select(c.id).where(*where).order_by(c.created_at, c.id).limit(limit)
         if self._uow.locks_rows:
             pick = pick.with_for_update(skip_locked=True)
@@ -1512,7 +1514,7 @@ class _MessageRepo(_Repo[Message]):
         stmt = (
             sa.update(self.table)
             .where(
-                c.id.in_(sorted(set(ids))),
+                _is_one_of(self._uow, c.id, ids),
                 c.status == DeliveryStatus.PENDING.value,
                 c.claimed_by == claimer,
             )
@@ -1542,7 +1544,7 @@ class _MessageRepo(_Repo[Message]):
         c = self.table.c
         where = [c.status == DeliveryStatus.FAILED.value]
         if ids is not None:
-            where.append(c.id.in_(sorted(set(ids))))
+            where.append(_is_one_of(self._uow, c.id, ids))
         stmt = (
             sa.update(self.table)
             .where(*where)
