@@ -164,7 +164,7 @@ def _draw(database: Database, case: Case) -> list[Result]:
     def draw() -> None:
         forum.draw(operator.id, closed[-1])
 
-    # The baseline's meetup: the same N applicants, applied; prepare() puts
+    # The baseline's meetup: the same N applicants, applied; _reset() puts
     # the previous repeat's 20 selected back to applied.
     theirs = _open_meetup_with_applicants(database, operator, community.id, people)
     measured = compare(
@@ -184,7 +184,7 @@ def _draw(database: Database, case: Case) -> list[Result]:
         Side(draw, prepare=prepare, engine=database.engine),
         Side(
             _same_work(database, mine.id),
-            prepare=_reset_everyone(database, mine.id),
+            prepare=_reset(database, mine.id),
             engine=database.raw,
         ),
         repeats=case.repeats,
@@ -375,8 +375,8 @@ def _message_row(
     }
 
 
-def _reset_everyone(database: Database, meetup_id: MeetupId) -> Callable[[], None]:
-    """Put every applicant of the hand-written draw's meetup back to applied (untimed)."""
+def _reset(database: Database, meetup_id: MeetupId) -> Callable[[], None]:
+    """Put every applicant of a baseline's meetup back to applied, outbox emptied (untimed)."""
     raw = database.raw
     if raw is not None:
         reset = (
@@ -398,38 +398,6 @@ def _reset_everyone(database: Database, meetup_id: MeetupId) -> Callable[[], Non
         with storage.unit_of_work() as uow:
             for a in uow.applications.for_meetup(meetup_id):
                 if a.state is not ApplicationState.APPLIED:
-                    # Not a transition the domain allows; the bench rewinds its own data.
-                    uow.applications.update(attrs.evolve(a, state=ApplicationState.APPLIED))
-            uow.commit()
-
-    return reset_port
-
-
-def _reset(database: Database, meetup_id: MeetupId) -> Callable[[], None]:
-    """Put the baseline's selected applicants back to applied (untimed)."""
-    raw = database.raw
-    if raw is not None:
-        reset = (
-            sa.update(t.applications)
-            .where(
-                t.applications.c.meetup_id == meetup_id,
-                t.applications.c.state == ApplicationState.SELECTED.value,
-            )
-            .values(state=ApplicationState.APPLIED.value)
-        )
-
-        def reset_sql() -> None:
-            with raw.begin() as conn:
-                conn.execute(reset)
-
-        return reset_sql
-
-    storage = database.forum.storage
-
-    def reset_port() -> None:
-        with storage.unit_of_work() as uow:
-            for a in uow.applications.for_meetup(meetup_id):
-                if a.state is ApplicationState.SELECTED:
                     # Not a transition the domain allows; the bench rewinds its own data.
                     uow.applications.update(attrs.evolve(a, state=ApplicationState.APPLIED))
             uow.commit()

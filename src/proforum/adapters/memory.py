@@ -85,6 +85,7 @@ from proforum.ports.storage import (
     RevisionRepository,
     SurveyRepository,
     VerificationRepository,
+    compose_feed_entries,
 )
 
 MEMORY_SCHEMES = ("memory",)
@@ -460,24 +461,8 @@ class _PostRepo:
         limit: int,
         before: tuple[datetime, PostId] | None,
     ) -> Sequence[FeedEntry]:
-        uow = self._uow
         posts = self.feed(community_id, limit=limit, before=before)
-        ids = [p.id for p in posts]
-        author_ids = {p.author_id for p in posts}
-        authors = uow.members.get_many(author_ids)
-        verified = uow.verifications.get_many(author_ids)
-        counts = uow.comments.count_for_posts(ids)
-        reactions = uow.reactions.summaries(ContentKind.POST, ids, reader)
-        return [
-            FeedEntry.of(
-                p,
-                authors.get(p.author_id),
-                verified.get(p.author_id),
-                counts[p.id],
-                reactions[p.id],
-            )
-            for p in posts
-        ]
+        return compose_feed_entries(self._uow, posts, reader)
 
     def popular(
         self,

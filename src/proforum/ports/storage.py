@@ -1085,3 +1085,32 @@ class StorageFactory(Protocol):
 
     def open(self, url: str) -> Storage:
         """Open (and create if needed) the storage at ``url``."""
+
+
+def compose_feed_entries(
+    uow: UnitOfWork, posts: Sequence[Post], reader: MemberId
+) -> list[FeedEntry]:
+    """``posts`` as feed entries, from the plain repository methods.
+
+    This is what :meth:`PostRepository.feed_entries` means: each post with
+    its author and verified employer, its visible comment count and its
+    reactions as ``reader`` sees them, in four reads whatever the number of
+    posts.  Use cases build popular and search pages with it, and a backend
+    may answer ``feed_entries`` with it before it has a faster way.
+    """
+    ids = [p.id for p in posts]
+    author_ids = {p.author_id for p in posts}
+    authors = uow.members.get_many(author_ids)
+    verified = uow.verifications.get_many(author_ids)
+    counts = uow.comments.count_for_posts(ids)
+    reactions = uow.reactions.summaries(ContentKind.POST, ids, reader)
+    return [
+        FeedEntry.of(
+            post,
+            authors.get(post.author_id),
+            verified.get(post.author_id),
+            counts[post.id],
+            reactions[post.id],
+        )
+        for post in posts
+    ]

@@ -22,8 +22,8 @@ from typing import Any
 
 from proforum.domain.common import CommunityId, MemberId, PostId, check_id, require_aware
 from proforum.domain.content import FeedEntry, FeedPage, Post
-from proforum.domain.content_status import ContentKind
 from proforum.errors import InvalidCursor, InvalidIdentifier, InvalidInput
+from proforum.ports.storage import compose_feed_entries
 from proforum.services.base import ForumBase, Tx
 
 #: The most posts one feed page may hold.
@@ -87,22 +87,7 @@ def feed_entries(tx: Tx, posts: Sequence[Post], reader: MemberId) -> tuple[FeedE
 
     Feeds and search pages share it, so neither costs a query per post.
     """
-    ids = [p.id for p in posts]
-    author_ids = {p.author_id for p in posts}
-    authors = tx.uow.members.get_many(author_ids)
-    verified = tx.uow.verifications.get_many(author_ids)
-    counts = tx.uow.comments.count_for_posts(ids)
-    reactions = tx.uow.reactions.summaries(ContentKind.POST, ids, reader)
-    return tuple(
-        FeedEntry.of(
-            post,
-            authors.get(post.author_id),
-            verified.get(post.author_id),
-            counts[post.id],
-            reactions[post.id],
-        )
-        for post in posts
-    )
+    return tuple(compose_feed_entries(tx.uow, posts, reader))
 
 
 def _check_reader(tx: Tx, community_id: CommunityId, actor: MemberId) -> None:
